@@ -1,0 +1,48 @@
+// Package sesrep measures an account's SES reputation: the 14-day bounce and
+// complaint rates from GetSendStatistics and the enforcement status from SES
+// v2 GetAccount, judged against AWS's published thresholds.
+package sesrep
+
+import "time"
+
+// Report is one region's SES picture at a point in time.
+type Report struct {
+	Region string    `json:"region"`
+	From   time.Time `json:"from"`
+	To     time.Time `json:"to"`
+	// Enabled is false when SES has never been set up in the region.
+	Enabled          bool       `json:"enabled"`
+	DeliveryAttempts int64      `json:"deliveryAttempts"`
+	Bounces          int64      `json:"bounces"`
+	Complaints       int64      `json:"complaints"`
+	Rejects          int64      `json:"rejects"`
+	DataPoints       int        `json:"dataPoints"`
+	FirstPoint       *time.Time `json:"firstPoint,omitempty"`
+	LastPoint        *time.Time `json:"lastPoint,omitempty"`
+	// Rates are nil when there were no delivery attempts: "not applicable",
+	// never 0 % or NaN.
+	BounceRate    *float64 `json:"bounceRate,omitempty"`
+	ComplaintRate *float64 `json:"complaintRate,omitempty"`
+	Daily         []Day    `json:"daily,omitempty"`
+	Account       *Account `json:"account,omitempty"`
+}
+
+// Day is one UTC day of the 14-day series.
+type Day struct {
+	Date             string `json:"date"` // YYYY-MM-DD
+	DeliveryAttempts int64  `json:"deliveryAttempts"`
+	Bounces          int64  `json:"bounces"`
+	Complaints       int64  `json:"complaints"`
+	Rejects          int64  `json:"rejects"`
+}
+
+// Account is SES v2 GetAccount's view of the region.
+type Account struct {
+	EnforcementStatus string   `json:"enforcementStatus,omitempty"` // HEALTHY, PROBATION, SHUTDOWN
+	SendingEnabled    bool     `json:"sendingEnabled"`
+	ProductionAccess  bool     `json:"productionAccess"`
+	Max24HourSend     float64  `json:"max24HourSend"`
+	MaxSendRate       float64  `json:"maxSendRate"`
+	SentLast24Hours   float64  `json:"sentLast24Hours"`
+	SuppressedReasons []string `json:"suppressedReasons,omitempty"`
+}
