@@ -10,8 +10,10 @@ type Report struct {
 	Region string    `json:"region"`
 	From   time.Time `json:"from"`
 	To     time.Time `json:"to"`
-	// Enabled is false when SES has never been set up in the region.
+	// Enabled is false when SES has never been set up in the region (or is
+	// not offered there); Reason then says which.
 	Enabled          bool       `json:"enabled"`
+	Reason           string     `json:"reason,omitempty"`
 	DeliveryAttempts int64      `json:"deliveryAttempts"`
 	Bounces          int64      `json:"bounces"`
 	Complaints       int64      `json:"complaints"`
@@ -23,8 +25,17 @@ type Report struct {
 	// never 0 % or NaN.
 	BounceRate    *float64 `json:"bounceRate,omitempty"`
 	ComplaintRate *float64 `json:"complaintRate,omitempty"`
-	Daily         []Day    `json:"daily,omitempty"`
-	Account       *Account `json:"account,omitempty"`
+	// Daily holds the 14 UTC days ending on To's day, oldest first, zeros
+	// where nothing was sent, so a chart always has the same x axis. The
+	// window starts mid-day 15 days back unless To is midnight; points in
+	// that leading sliver count in the totals above but have no column.
+	Daily   []Day    `json:"daily,omitempty"`
+	Account *Account `json:"account,omitempty"`
+	// Enforced holds CloudWatch's Reputation.* metrics when they were read.
+	Enforced *Enforced `json:"enforced,omitempty"`
+	// Gaps name the lookups that failed while others succeeded, so a
+	// partial picture is never mistaken for a complete one.
+	Gaps []string `json:"gaps,omitempty"`
 }
 
 // Day is one UTC day of the 14-day series.
@@ -46,3 +57,22 @@ type Account struct {
 	SentLast24Hours   float64  `json:"sentLast24Hours"`
 	SuppressedReasons []string `json:"suppressedReasons,omitempty"`
 }
+
+// Enforced are the AWS/SES Reputation.BounceRate and
+// Reputation.ComplaintRate CloudWatch metrics: the rates AWS actually
+// enforces on. AWS computes them over a representative volume of recent
+// mail, not over 14 days, so they can differ from the 14-day figures.
+type Enforced struct {
+	// Rates are fractions (0.05 is 5 %); nil when CloudWatch had no value.
+	BounceRate    *float64   `json:"bounceRate,omitempty"`
+	ComplaintRate *float64   `json:"complaintRate,omitempty"`
+	BounceAt      *time.Time `json:"bounceAt,omitempty"`
+	ComplaintAt   *time.Time `json:"complaintAt,omitempty"`
+}
+
+// Enforcement statuses GetAccount reports.
+const (
+	StatusHealthy   = "HEALTHY"
+	StatusProbation = "PROBATION"
+	StatusShutdown  = "SHUTDOWN"
+)

@@ -2,12 +2,13 @@ package sesrep
 
 import (
 	"time"
-
-	"github.com/abusedesk/abusedesk/pkg/finding"
 )
 
 // Window is how far back the figures look: AWS reports two weeks of data.
 const Window = 14 * 24 * time.Hour
+
+// days is the length of the daily series.
+const days = 14
 
 // Point is one GetSendStatistics data point (a 15-minute bucket).
 type Point struct {
@@ -18,18 +19,48 @@ type Point struct {
 	Rejects          int64     `json:"rejects"`
 }
 
-// Summarize sums the points in the 14 days before at.
+// Summarize sums the points in the 14 days before at. The window is
+// half-open, [at-14d, at): a point's timestamp starts its 15-minute bucket,
+// so a bucket stamped at the report time holds only later mail. Negative
+// counts (never sent by AWS, but input is input) count as zero so a rate
+// can never go negative.
 func Summarize(region string, points []Point, at time.Time) Report {
+	at = at.UTC()
 	r := Report{Region: region, From: at.Add(-Window), To: at, Enabled: true}
+
+	// The last column is the day holding the instant just before at, so a
+	// midnight report charts exactly the 14 whole days it sums.
+	last := truncDay(at.Add(-time.Nanosecond))
+	first := last.AddDate(0, 0, -(days - 1))
+	r.Daily = make([]Day, days)
+	for i := range r.Daily {
+		r.Daily[i].Date = first.AddDate(0, 0, i).Format(time.DateOnly)
+	}
+
 	for _, p := range points {
-		if p.Timestamp.Before(r.From) || p.Timestamp.After(at) {
+		ts := p.Timestamp.UTC()
+		if ts.Before(r.From) || !ts.Before(at) {
 			continue
 		}
-		r.DeliveryAttempts += p.DeliveryAttempts
-		r.Bounces += p.Bounces
-		r.Complaints += p.Complaints
-		r.Rejects += p.Rejects
+		a, b, c, j := nonNeg(p.DeliveryAttempts), nonNeg(p.Bounces), nonNeg(p.Complaints), nonNeg(p.Rejects)
+		r.DeliveryAttempts += a
+		r.Bounces += b
+		r.Complaints += c
+		r.Rejects += j
 		r.DataPoints++
+		if r.FirstPoint == nil || ts.Before(*r.FirstPoint) {
+			r.FirstPoint = &ts
+		}
+		if r.LastPoint == nil || ts.After(*r.LastPoint) {
+			r.LastPoint = &ts
+		}
+		if d := truncDay(ts); !d.Before(first) {
+			i := int(d.Sub(first) / (24 * time.Hour))
+			r.Daily[i].DeliveryAttempts += a
+			r.Daily[i].Bounces += b
+			r.Daily[i].Complaints += c
+			r.Daily[i].Rejects += j
+		}
 	}
 	if r.DeliveryAttempts > 0 {
 		b := float64(r.Bounces) / float64(r.DeliveryAttempts)
@@ -39,14 +70,9 @@ func Summarize(region string, points []Point, at time.Time) Report {
 	return r
 }
 
-// Findings judges reports against AWS's published thresholds.
-func Findings(reports []Report) []finding.Finding {
-	var out []finding.Finding
-	for _, r := range reports {
-		if r.BounceRate != nil && *r.BounceRate >= 0.10 {
-			out = append(out, finding.Finding{ID: "ses.bounce-rate-pause", Source: "ses", Severity: finding.High,
-				Title: "SES bounce rate at the level where sending may be paused", Region: r.Region})
-		}
-	}
-	return out
+func truncDay(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 }
+
+func nonNeg(v int64) int64 { return max(v, 0) }
