@@ -1,0 +1,178 @@
+package health
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// InputError says why input is not a usable Health event. Nothing is
+// written or sent for such input.
+type InputError struct {
+	Reason string
+	Err    error
+}
+
+func (e *InputError) Error() string {
+	if e.Err != nil {
+		return "invalid event: " + e.Reason + ": " + e.Err.Error()
+	}
+	return "invalid event: " + e.Reason
+}
+
+func (e *InputError) Unwrap() error { return e.Err }
+
+// SkipError marks a well-formed Health event that abusedesk does not handle
+// (an ordinary service event); it is not a failure.
+type SkipError struct{ Reason string }
+
+func (e *SkipError) Error() string { return "skipped: " + e.Reason }
+
+// IsSkip reports whether err is a SkipError.
+func IsSkip(err error) bool {
+	var s *SkipError
+	return errors.As(err, &s)
+}
+
+func invalid(reason string, err error) error { return &InputError{Reason: reason, Err: err} }
+
+// MaxEventBytes bounds what we read: EventBridge entries are at most 1 MiB,
+// and an SNS or PutEvents wrapper adds little.
+const MaxEventBytes = 4 << 20
+
+// Parse reads one EventBridge-shaped event (what a Lambda receives).
+func Parse(raw []byte) (Event, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return Event{}, invalid("empty input", nil)
+	}
+	if len(raw) > MaxEventBytes {
+		return Event{}, invalid(fmt.Sprintf("%d bytes is larger than %d", len(raw), MaxEventBytes), nil)
+	}
+	if raw[0] != '{' {
+		return Event{}, invalid("want a JSON object", nil)
+	}
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &probe); err != nil {
+		return Event{}, invalid("not JSON", err)
+	}
+	if len(probe) == 0 {
+		return Event{}, invalid("empty object", nil)
+	}
+	if _, ok := probe["detail"]; !ok {
+		return Event{}, invalid("no detail: not an EventBridge event", nil)
+	}
+	var ev Event
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		return Event{}, invalid("malformed Health event", err)
+	}
+	return ev, nil
+}
+
+// Decode reads a file's worth of input in any shape the CLI accepts: an
+// EventBridge event, a JSON array of events or of PutEvents entries
+// ({DetailType, Source, Detail: "<json>"}), or an SNS delivery
+// (Records[].Sns.Message holding the event).
+func Decode(raw []byte) ([]Event, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return nil, invalid("empty input", nil)
+	}
+	if len(raw) > MaxEventBytes {
+		return nil, invalid(fmt.Sprintf("%d bytes is larger than %d", len(raw), MaxEventBytes), nil)
+	}
+	switch raw[0] {
+	case '[':
+		var items []json.RawMessage
+		if err := json.Unmarshal(raw, &items); err != nil {
+			return nil, invalid("malformed JSON array", err)
+		}
+		if len(items) == 0 {
+			return nil, invalid("empty array", nil)
+		}
+		var out []Event
+		for i, it := range items {
+			ev, err := decodeOne(it)
+			if err != nil {
+				return nil, fmt.Errorf("item %d: %w", i, err)
+			}
+			out = append(out, ev...)
+		}
+		return out, nil
+	case '{':
+		return decodeOne(raw)
+	}
+	return nil, invalid("want a JSON object or array", nil)
+}
+
+// wrapper recognises the non-EventBridge shapes by their keys.
+type wrapper struct {
+	Records []struct {
+		Sns *struct {
+			Message string `json:"Message"`
+		} `json:"Sns"`
+	} `json:"Records"`
+	DetailType *string          `json:"DetailType"`
+	Source     string           `json:"Source"`
+	Detail     *json.RawMessage `json:"Detail"`
+	Resources  []string         `json:"Resources"`
+	Time       string           `json:"Time"`
+}
+
+func decodeOne(raw []byte) ([]Event, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] != '{' {
+		return nil, invalid("want a JSON object", nil)
+	}
+	var w wrapper
+	if err := json.Unmarshal(raw, &w); err != nil {
+		return nil, invalid("not JSON", err)
+	}
+	switch {
+	case len(w.Records) > 0:
+		var out []Event
+		for i, r := range w.Records {
+			if r.Sns == nil {
+				return nil, invalid(fmt.Sprintf("Records[%d] is not an SNS record", i), nil)
+			}
+			ev, err := Parse([]byte(r.Sns.Message))
+			if err != nil {
+				return nil, fmt.Errorf("SNS record %d: %w", i, err)
+			}
+			out = append(out, ev)
+		}
+		return out, nil
+	case w.DetailType != nil && w.Detail != nil:
+		return decodeEntry(w)
+	}
+	ev, err := Parse(raw)
+	if err != nil {
+		return nil, err
+	}
+	return []Event{ev}, nil
+}
+
+// decodeEntry unwraps a PutEvents request entry, whose Detail is a JSON
+// string. Such entries come from test payloads and forwarders, so the time
+// is best-effort.
+func decodeEntry(w wrapper) ([]Event, error) {
+	var detailText string
+	if err := json.Unmarshal(*w.Detail, &detailText); err != nil {
+		return nil, invalid("PutEvents entry Detail must be a JSON string", err)
+	}
+	var d Detail
+	if err := json.Unmarshal([]byte(detailText), &d); err != nil {
+		return nil, invalid("PutEvents entry Detail is not a Health detail", err)
+	}
+	ev := Event{DetailType: *w.DetailType, Source: w.Source, Resources: w.Resources, Detail: d}
+	// The aws-health-tools sample writes "2018-11-27T01:30:00Z <<fill this
+	// time in GMT>>": take the first word.
+	if f := strings.Fields(w.Time); len(f) > 0 {
+		if t, err := ParseTime(f[0]); err == nil {
+			ev.Time = t
+		}
+	}
+	return []Event{ev}, nil
+}
