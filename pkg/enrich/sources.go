@@ -67,3 +67,18 @@ type Account struct {
 type Connector interface {
 	Connect(ctx context.Context, accountID, caseID string) (*Account, error)
 }
+
+type reportTimeKey struct{}
+
+// WithReportTime records the time a case is evaluated at in ctx. Real AWS
+// adapters have no use for it; the embedded demo account anchors its
+// relative timestamps on it so every sample event sees the same story.
+func WithReportTime(ctx context.Context, at time.Time) context.Context {
+	return context.WithValue(ctx, reportTimeKey{}, at)
+}
+
+// ReportTime returns the time set by WithReportTime, or zero.
+func ReportTime(ctx context.Context) time.Time {
+	t, _ := ctx.Value(reportTimeKey{}).(time.Time)
+	return t
+}
