@@ -65,6 +65,8 @@ type Burst struct {
 	Window      time.Duration
 	Min         int
 	MinDistinct int
+	// DistinctColumn is the Athena column Hit.Distinct corresponds to.
+	DistinctColumn string
 }
 
 type registryT struct {
@@ -520,7 +522,7 @@ var indicators = []*Indicator{
 		ID: "ec2-vcpu-quota-recon", Title: "EC2 vCPU quotas checked across regions", Severity: finding.Medium, Tactic: Discovery,
 		Explain: "The same caller checked EC2 instance quotas in several regions, which is how mining operators size a launch.",
 		Events:  []string{"GetServiceQuota", "ListServiceQuotas", "GetRequestedServiceQuotaChange", "ListAWSDefaultServiceQuotas", "GetAWSDefaultServiceQuota"},
-		Burst:   &Burst{Window: time.Hour, MinDistinct: 3},
+		Burst:   &Burst{Window: time.Hour, MinDistinct: 3, DistinctColumn: "awsregion"},
 		SQL:     "eventsource = 'servicequotas.amazonaws.com' AND json_extract_scalar(requestparameters, '$.serviceCode') = 'ec2'",
 		Match: func(r *Record) (Hit, bool) {
 			return Hit{Key: r.Actor(), Distinct: r.AWSRegion, Target: "ec2 quotas"}, str(r.RequestParameters, "serviceCode") == "ec2"
@@ -531,7 +533,7 @@ var indicators = []*Indicator{
 		Explain: "A caller checked whether and how much the account can send through SES, the first step of spam campaigns with stolen keys.",
 		Events: []string{"GetSendQuota", "GetAccountSendingEnabled", "ListIdentities", "GetAccount", "ListEmailIdentities",
 			"GetIdentityVerificationAttributes", "ListVerifiedEmailAddresses", "GetSendStatistics"},
-		Burst: &Burst{Window: time.Hour, MinDistinct: 2},
+		Burst: &Burst{Window: time.Hour, MinDistinct: 2, DistinctColumn: "eventname"},
 		SQL:   "eventsource = 'ses.amazonaws.com' AND eventname IN ('GetSendQuota', 'GetAccountSendingEnabled', 'ListIdentities', 'GetAccount', 'ListEmailIdentities', 'GetIdentityVerificationAttributes', 'ListVerifiedEmailAddresses', 'GetSendStatistics')",
 		Match: func(r *Record) (Hit, bool) {
 			return Hit{Key: r.Actor(), Distinct: r.EventName, Target: "ses"}, r.EventSource == "ses.amazonaws.com"
@@ -679,7 +681,7 @@ var indicators = []*Indicator{
 	{
 		ID: "access-denied-burst", Title: "Burst of AccessDenied errors", Severity: finding.Medium, Tactic: Discovery, CountsFailures: true,
 		Explain: "One caller hit many AccessDenied errors across different APIs in a short time, as someone testing a stolen key does.",
-		Burst:   &Burst{Window: 10 * time.Minute, Min: 10, MinDistinct: 3},
+		Burst:   &Burst{Window: 10 * time.Minute, Min: 10, MinDistinct: 3, DistinctColumn: "eventname"},
 		SQL:     "errorcode IN ('AccessDenied', 'AccessDeniedException', 'Client.UnauthorizedOperation', 'UnauthorizedOperation')",
 		Match: func(r *Record) (Hit, bool) {
 			return Hit{Key: r.Actor(), Distinct: r.EventName}, r.AccessDenied()

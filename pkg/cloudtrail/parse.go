@@ -213,8 +213,14 @@ func splitItems(r io.Reader, emit func(item []byte) error, skip func(reason stri
 				return err
 			}
 		default:
-			if !sawValue && s.looksLikeValidationMessage() {
-				skip(SkipValidation)
+			if !sawValue {
+				// Not JSON at all: a validation message, a README, a stray
+				// manifest. Counted and reported, not an error.
+				if s.looksLikeValidationMessage() {
+					skip(SkipValidation)
+				} else {
+					skip(SkipUnknown)
+				}
 				return nil
 			}
 			return fmt.Errorf("unable to parse CloudTrail input at byte %d: not JSON (starts with %q)", s.consumed+int64(s.pos), c)

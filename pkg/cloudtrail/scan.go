@@ -1,0 +1,300 @@
+package cloudtrail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sync"
+	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// Progress counts a running scan; read it with atomic loads from another
+// goroutine (the CLI's progress bar).
+type Progress struct {
+	InputBytes atomic.Int64 // bytes read from files (compressed)
+	Records    atomic.Int64
+	TotalBytes atomic.Int64 // sum of file sizes, known after the walk
+}
+
+// ScanOptions tunes ScanPaths.
+type ScanOptions struct {
+	// Workers is how many files are parsed at once; 0 means GOMAXPROCS.
+	Workers  int
+	Progress *Progress
+	// Stdin is read for the path "-".
+	Stdin io.Reader
+}
+
+// ScanResult is a finished scan.
+type ScanResult struct {
+	Analysis
+	Stats  Stats           `json:"stats"`
+	Errors []ScanFileError `json:"errors,omitempty"`
+}
+
+// ScanFileError is one input that could not be read; other inputs are
+// still analysed.
+type ScanFileError struct {
+	Path string `json:"path"`
+	Err  string `json:"error"`
+}
+
+// ScanPaths reads files, directories (recursively) and "-" (stdin),
+// analyses every record and returns findings and a timeline. Files are
+// parsed concurrently; within a gzip file decompression runs ahead of
+// parsing on its own goroutine so one large object also uses two cores.
+// The returned error is non-nil when any input failed.
+func ScanPaths(ctx context.Context, paths []string, opt ScanOptions) (ScanResult, error) {
+	var res ScanResult
+	files, err := expand(paths, opt.Progress)
+	if err != nil {
+		return res, err
+	}
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var (
+		mu      sync.Mutex
+		total   = NewAnalyzer()
+		stats   Stats
+		errs    []ScanFileError
+		queue   = make(chan string)
+		g, gctx = errgroup.WithContext(ctx)
+	)
+	g.Go(func() error {
+		defer close(queue)
+		for _, f := range files {
+			select {
+			case queue <- f:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		}
+		return nil
+	})
+	for range workers {
+		g.Go(func() error {
+			a := NewAnalyzer()
+			var st Stats
+			for f := range queue {
+				fst, err := scanOne(gctx, f, opt, a)
+				st.Add(fst)
+				if err != nil {
+					if ctxErr := gctx.Err(); ctxErr != nil {
+						return ctxErr
+					}
+					mu.Lock()
+					errs = append(errs, ScanFileError{Path: clean(f), Err: clean(err.Error())})
+					mu.Unlock()
+				}
+			}
+			mu.Lock()
+			total.Merge(a)
+			stats.Add(st)
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return res, fmt.Errorf("unable to scan CloudTrail logs: %w", err)
+	}
+	res.Analysis = total.Finish()
+	res.Stats = stats
+	slices.SortFunc(errs, func(a, b ScanFileError) int { return compareStrings(a.Path, b.Path) })
+	res.Errors = errs
+	if len(errs) > 0 {
+		return res, fmt.Errorf("unable to read %d of %d inputs (first: %s: %s)", len(errs), len(files), errs[0].Path, errs[0].Err)
+	}
+	return res, nil
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// expand turns arguments into a list of files, walking directories.
+func expand(paths []string, p *Progress) ([]string, error) {
+	var out []string
+	for _, arg := range paths {
+		if arg == "-" {
+			out = append(out, arg)
+			continue
+		}
+		err := filepath.WalkDir(arg, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() {
+				return nil
+			}
+			if !d.Type().IsRegular() {
+				return nil
+			}
+			if p != nil {
+				if info, err := d.Info(); err == nil {
+					p.TotalBytes.Add(info.Size())
+				}
+			}
+			out = append(out, path)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("unable to list %s: %w", clean(arg), err)
+		}
+	}
+	return out, nil
+}
+
+func scanOne(ctx context.Context, path string, opt ScanOptions, a *Analyzer) (Stats, error) {
+	var r io.Reader
+	if path == "-" {
+		if opt.Stdin == nil {
+			return Stats{}, errors.New("unable to read stdin: no stdin given")
+		}
+		r = opt.Stdin
+	} else {
+		f, err := os.Open(path)
+		if err != nil {
+			return Stats{}, fmt.Errorf("unable to open: %w", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	if opt.Progress != nil {
+		r = &progressReader{r: r, p: opt.Progress}
+	}
+	dr, closeFn, err := Decompress(r)
+	if err != nil {
+		return Stats{Files: 1}, err
+	}
+	ra := newReadahead(dr)
+	var st Stats
+	st.Files = 1
+	cr := &countingReader{r: ra}
+	var rec Record
+	n := 0
+	err = splitItems(cr, func(item []byte) error {
+		switch kind, err := decodeItem(item, &rec); {
+		case err != nil:
+			st.skip(SkipMalformed)
+		case kind != "":
+			st.skip(kind)
+		default:
+			st.Records++
+			a.Observe(&rec)
+			if opt.Progress != nil {
+				opt.Progress.Records.Add(1)
+			}
+		}
+		if n++; n%4096 == 0 {
+			return ctx.Err()
+		}
+		return nil
+	}, func(reason string) { st.skip(reason) })
+	st.Bytes = cr.n
+	ra.Close() // the decompressor must be idle before it is closed
+	if cerr := closeFn(); err == nil && cerr != nil {
+		err = fmt.Errorf("unable to finish gzip stream: %w", cerr)
+	}
+	return st, err
+}
+
+type progressReader struct {
+	r io.Reader
+	p *Progress
+}
+
+func (pr *progressReader) Read(b []byte) (int, error) {
+	n, err := pr.r.Read(b)
+	pr.p.InputBytes.Add(int64(n))
+	return n, err
+}
+
+// readahead reads its source on a separate goroutine in large blocks, so
+// decompression overlaps with parsing.
+type readahead struct {
+	ch   chan []byte
+	free chan []byte
+	done chan struct{}
+	cur  []byte
+	buf  []byte
+	err  error // set before ch is closed
+	once sync.Once
+}
+
+const readaheadBlock = 1 << 20
+
+func newReadahead(src io.Reader) *readahead {
+	ra := &readahead{ch: make(chan []byte, 3), free: make(chan []byte, 4), done: make(chan struct{})}
+	go func() {
+		defer close(ra.ch)
+		for {
+			var b []byte
+			select {
+			case b = <-ra.free:
+			default:
+				b = make([]byte, readaheadBlock)
+			}
+			n, err := io.ReadFull(src, b[:cap(b)])
+			if n > 0 {
+				select {
+				case ra.ch <- b[:n]:
+				case <-ra.done:
+					return
+				}
+			}
+			if err != nil {
+				if errors.Is(err, io.ErrUnexpectedEOF) {
+					err = io.EOF
+				}
+				ra.err = err
+				return
+			}
+		}
+	}()
+	return ra
+}
+
+func (ra *readahead) Read(p []byte) (int, error) {
+	for len(ra.cur) == 0 {
+		if ra.buf != nil {
+			select {
+			case ra.free <- ra.buf:
+			default:
+			}
+			ra.buf = nil
+		}
+		b, ok := <-ra.ch
+		if !ok {
+			return 0, ra.err
+		}
+		ra.buf, ra.cur = b, b
+	}
+	n := copy(p, ra.cur)
+	ra.cur = ra.cur[n:]
+	return n, nil
+}
+
+// Close stops the reading goroutine.
+func (ra *readahead) Close() {
+	ra.once.Do(func() {
+		close(ra.done)
+		for range ra.ch {
+		}
+	})
+}
