@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/mail"
 	"os"
 	"testing"
 
@@ -119,12 +120,13 @@ func SESStore(ctx context.Context, endpoint string) ([]StoredEmail, error) {
 	return body.Emails, nil
 }
 
-// SentTo returns the stored e-mails with addr among To or CC.
+// SentTo returns the stored e-mails with the mailbox addr (display names
+// ignored) among To or CC.
 func SentTo(emails []StoredEmail, addr string) []StoredEmail {
 	var out []StoredEmail
 	for _, e := range emails {
 		for _, a := range append(append([]string{}, e.Destination.To...), e.Destination.CC...) {
-			if a == addr {
+			if parsed, err := mail.ParseAddress(a); err == nil && parsed.Address == addr {
 				out = append(out, e)
 				break
 			}
