@@ -1,0 +1,171 @@
+package report
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// ellipsis marks clipped text. One rune, so clipping arithmetic stays simple.
+const ellipsis = "…"
+
+// markdownEscaped are the ASCII characters with a meaning somewhere in
+// CommonMark, GFM or the extensions common viewers enable: emphasis, code,
+// links and images, headings and list markers inside list items, tables,
+// strikethrough, math ($), mentions and e-mail autolinks (@), and URL
+// autolinks (: and . break "http://" and "www.x.y" apart). All of them are
+// ASCII punctuation, which CommonMark lets us backslash-escape.
+const markdownEscaped = "\\`*_{}[]()#+-.!|~:@$^"
+
+// EscapeMarkdown makes attacker-controlled text inert in Markdown and in
+// HTML-rendering Markdown viewers: Markdown metacharacters are
+// backslash-escaped and <, >, & become entities (a backslash before < is
+// not enough for viewers that pass raw HTML through); CR/LF, other control
+// characters, Unicode line separators and bidi overrides become spaces, so
+// the text stays on its line and reads in its real order. The result is
+// clipped to n runes before escaping (n <= 0: no limit), ending in an
+// ellipsis when clipped. Secret-looking tokens are redacted.
+func EscapeMarkdown(s string, n int) string {
+	s = OneLine(s, n)
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/4)
+	for _, r := range s {
+		switch {
+		case r == '<':
+			b.WriteString("&lt;")
+		case r == '>':
+			b.WriteString("&gt;")
+		case r == '&':
+			b.WriteString("&amp;")
+		case r < utf8.RuneSelf && strings.ContainsRune(markdownEscaped, r):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// OneLine is for plain-text sinks (alert messages, text e-mail, JSON
+// fields): control characters, line separators and bidi overrides become
+// spaces so attacker text cannot start a line of its own, surrounding space
+// is trimmed, secret-looking tokens are redacted, and the result is clipped
+// to n runes (n <= 0: no limit).
+func OneLine(s string, n int) string {
+	s = RedactSecrets(s)
+	s = strings.Map(func(r rune) rune {
+		if isBreaking(r) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	return Clip(strings.TrimSpace(s), n)
+}
+
+// Multiline keeps line breaks (normalised to \n) but otherwise cleans text
+// like OneLine; for free text such as an event description shown as a
+// block. Each line is clipped to lineMax runes and the whole to n runes.
+func Multiline(s string, lineMax, n int) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.ReplaceAll(s, "\r", "\n")
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = OneLine(l, lineMax)
+	}
+	return Clip(strings.TrimSpace(strings.Join(lines, "\n")), n)
+}
+
+// Clip shortens s to at most n runes, the last being an ellipsis when text
+// was cut. n <= 0 means no limit.
+func Clip(s string, n int) string {
+	if n <= 0 || utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	i, k := 0, 0
+	for j := range s {
+		if k == n-1 {
+			i = j
+			break
+		}
+		k++
+	}
+	return s[:i] + ellipsis
+}
+
+// isBreaking reports runes that can break a line or reorder what a reader
+// sees: C0/C1 controls (CR, LF, tab, ESC, ...), U+2028/U+2029, and the
+// bidi embedding, override and isolate controls.
+func isBreaking(r rune) bool {
+	switch {
+	case unicode.IsControl(r):
+		return true
+	case r == '\u2028' || r == '\u2029' || r == '\u0085':
+		return true
+	case r >= '\u202A' && r <= '\u202E', r >= '\u2066' && r <= '\u2069', r == '\u200E', r == '\u200F', r == '\u061C':
+		return true
+	}
+	return false
+}
+
+// Secrets never belong in a report, but attacker text (a user agent, a
+// tag, a pasted error) or an AWS description can carry one. A secret
+// access key is 40 characters of base64 alphabet; plain hex (hashes, ids)
+// is excluded by requiring mixed case and a digit. Session tokens are long
+// base64 runs, recognised by length.
+var (
+	secretKeyRE    = regexp.MustCompile(`(?:^|[^A-Za-z0-9/+=])([A-Za-z0-9/+]{40})(?:$|[^A-Za-z0-9/+=])`)
+	sessionTokenRE = regexp.MustCompile(`[A-Za-z0-9/+]{200,}={0,2}`)
+	secretAssignRE = regexp.MustCompile(`(?i)(secret[_-]?access[_-]?key|session[_-]?token|password|passwd)(["']?\s*[:=]\s*["']?)[^\s"',;&]+`)
+)
+
+// Redacted replaces a redacted secret.
+const Redacted = "[redacted]"
+
+// RedactSecrets replaces what looks like an AWS secret access key, session
+// token or a "password=..." assignment with [redacted].
+func RedactSecrets(s string) string {
+	if len(s) < 8 {
+		return s
+	}
+	s = secretAssignRE.ReplaceAllString(s, "${1}${2}"+Redacted)
+	s = sessionTokenRE.ReplaceAllString(s, Redacted)
+	if len(s) < 40 {
+		return s
+	}
+	// Submatch indexes, because the surrounding delimiters are part of
+	// the match and must survive.
+	var b strings.Builder
+	last := 0
+	for _, m := range secretKeyRE.FindAllStringSubmatchIndex(s, -1) {
+		tok := s[m[2]:m[3]]
+		if !looksLikeSecretKey(tok) {
+			continue
+		}
+		b.WriteString(s[last:m[2]])
+		b.WriteString(Redacted)
+		last = m[3]
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func looksLikeSecretKey(tok string) bool {
+	var upper, lower, digit bool
+	for i := 0; i < len(tok); i++ {
+		c := tok[i]
+		switch {
+		case c >= 'A' && c <= 'Z':
+			upper = true
+		case c >= 'a' && c <= 'z':
+			lower = true
+		case c >= '0' && c <= '9':
+			digit = true
+		}
+	}
+	return upper && lower && digit
+}
