@@ -258,6 +258,16 @@ func TestReputationRegions(t *testing.T) {
 			wantReason: "not set up",
 		},
 		{
+			name: "OptInRequired (a common query error) means not enabled",
+			scripts: func(t *testing.T) map[string]script {
+				return map[string]script{
+					"ap-south-1 GetSendStatistics": {{status: 403, header: map[string]string{"Content-Type": "text/xml"}, body: fixture(t, "opt-in-required.xml")}},
+					"ap-south-1 GetAccount":        {jsonOK(fixture(t, "get-account-sandbox.json"))},
+				}
+			},
+			wantReason: "OptInRequired",
+		},
+		{
 			name: "sandbox account that sent mail is enabled",
 			scripts: func(t *testing.T) map[string]script {
 				return map[string]script{

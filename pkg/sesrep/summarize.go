@@ -37,6 +37,7 @@ func Summarize(region string, points []Point, at time.Time) Report {
 		r.Daily[i].Date = first.AddDate(0, 0, i).Format(time.DateOnly)
 	}
 
+	var firstTS, lastTS time.Time
 	for _, p := range points {
 		ts := p.Timestamp.UTC()
 		if ts.Before(r.From) || !ts.Before(at) {
@@ -48,11 +49,11 @@ func Summarize(region string, points []Point, at time.Time) Report {
 		r.Complaints += c
 		r.Rejects += j
 		r.DataPoints++
-		if r.FirstPoint == nil || ts.Before(*r.FirstPoint) {
-			r.FirstPoint = &ts
+		if r.DataPoints == 1 || ts.Before(firstTS) {
+			firstTS = ts
 		}
-		if r.LastPoint == nil || ts.After(*r.LastPoint) {
-			r.LastPoint = &ts
+		if r.DataPoints == 1 || ts.After(lastTS) {
+			lastTS = ts
 		}
 		if d := truncDay(ts); !d.Before(first) {
 			i := int(d.Sub(first) / (24 * time.Hour))
@@ -61,6 +62,9 @@ func Summarize(region string, points []Point, at time.Time) Report {
 			r.Daily[i].Complaints += c
 			r.Daily[i].Rejects += j
 		}
+	}
+	if r.DataPoints > 0 {
+		r.FirstPoint, r.LastPoint = &firstTS, &lastTS
 	}
 	if r.DeliveryAttempts > 0 {
 		b := float64(r.Bounces) / float64(r.DeliveryAttempts)
