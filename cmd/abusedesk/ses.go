@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/abusedesk/abusedesk/pkg/awsx"
+	"github.com/abusedesk/abusedesk/pkg/demo"
 	"github.com/abusedesk/abusedesk/pkg/finding"
 	"github.com/abusedesk/abusedesk/pkg/sesrep"
 )
@@ -35,9 +36,15 @@ type reputationSource interface {
 	Reputation(ctx context.Context, region string, at time.Time) (sesrep.Report, error)
 }
 
-// demoSES opens the embedded demo account's SES. It stays nil until the
-// demo package is wired in; --demo then says so instead of failing oddly.
-var demoSES func() reputationSource
+// demoSES opens the embedded demo account's SES; a var so tests can put
+// their own world behind --demo, and nil means a build without the demo.
+var demoSES = func(at time.Time) (reputationSource, error) {
+	w, err := demo.Default()
+	if err != nil {
+		return nil, err
+	}
+	return w.SES(at), nil
+}
 
 // awsSES opens the real account behind the default credential chain and
 // returns the region that chain is configured for.
@@ -133,7 +140,12 @@ func runSES(ctx context.Context, args []string, s stdio) int {
 			fmt.Fprintln(s.err, "abusedesk ses: the embedded demo account is not available in this build")
 			return 1
 		}
-		src, homeRegion = demoSES(), "us-east-1"
+		var err error
+		if src, err = demoSES(at); err != nil {
+			fmt.Fprintf(s.err, "abusedesk ses: %s\n", clean(err.Error()))
+			return 1
+		}
+		homeRegion = "us-east-1"
 	} else {
 		var err error
 		src, homeRegion, err = awsSES(ctx)

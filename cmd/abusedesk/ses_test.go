@@ -59,7 +59,7 @@ func TestSESCommand(t *testing.T) {
 	f := newFakeSES()
 	f.fail = map[string]error{"ap-south-1": errors.New("boom")}
 	old := demoSES
-	demoSES = func() reputationSource { return f }
+	demoSES = func(time.Time) (reputationSource, error) { return f, nil }
 	t.Cleanup(func() { demoSES = old })
 
 	tests := []struct {
@@ -148,7 +148,7 @@ func TestSESCommand(t *testing.T) {
 func TestSESCommandDefaultRegions(t *testing.T) {
 	f := newFakeSES()
 	old := demoSES
-	demoSES = func() reputationSource { return f }
+	demoSES = func(time.Time) (reputationSource, error) { return f, nil }
 	t.Cleanup(func() { demoSES = old })
 	var out, errOut bytes.Buffer
 	if code := run(context.Background(), []string{"ses", "--demo"}, stdio{out: &out, err: &errOut}); code != 0 {
@@ -190,6 +190,30 @@ func TestSESCommandWithoutCredentials(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "--demo") {
 		t.Errorf("stderr does not suggest --demo: %q", errOut.String())
+	}
+}
+
+// The embedded demo account answers offline with its story: us-east-1 on
+// probation after a bounce spike, eu-west-1 without SES.
+func TestSESCommandEmbeddedDemo(t *testing.T) {
+	var out, errOut bytes.Buffer
+	args := []string{"ses", "--demo", "--format", "json", "--at", "2024-05-20T12:00:00Z", "--region", "us-east-1,us-west-2,eu-west-1"}
+	if code := run(context.Background(), args, stdio{out: &out, err: &errOut}); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	var got sesOutput
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
+	if len(got.Reports) != 3 || got.Reports[2].Enabled || !got.Reports[0].Enabled || got.Reports[0].DeliveryAttempts == 0 {
+		t.Fatalf("reports %+v", got.Reports)
+	}
+	ids := map[string]bool{}
+	for _, f := range got.Findings {
+		ids[f.ID] = true
+	}
+	if !ids["ses.enforcement-probation"] {
+		t.Errorf("findings %v lack the demo's probation", ids)
 	}
 }
 
