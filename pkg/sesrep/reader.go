@@ -192,16 +192,13 @@ func (r *Reader) Reputation(ctx context.Context, region string, at time.Time) (R
 	at = at.UTC()
 
 	var (
-		points              []Point
-		acct                *Account
-		enforced            *Enforced
-		statsErr, acctErr   error
-		metricsErr          error
-		g                   errgroup.Group
-		limiter             = r.opts.limiters.get(key, region)
-		statsCall, acctCall = "GetSendStatistics", "GetAccount"
-		metricsCall         = "GetMetricData"
+		points                       []Point
+		acct                         *Account
+		enforced                     *Enforced
+		statsErr, acctErr, metricErr error
+		g                            errgroup.Group
 	)
+	limiter := r.opts.limiters.get(key, region)
 	g.Go(func() error {
 		points, statsErr = sendStatistics(ctx, c.stats, limiter)
 		return nil
@@ -212,7 +209,7 @@ func (r *Reader) Reputation(ctx context.Context, region string, at time.Time) (R
 	})
 	if c.metrics != nil {
 		g.Go(func() error {
-			enforced, metricsErr = reputationMetrics(ctx, c.metrics, at)
+			enforced, metricErr = reputationMetrics(ctx, c.metrics, at)
 			return nil
 		})
 	}
@@ -232,17 +229,17 @@ func (r *Reader) Reputation(ctx context.Context, region string, at time.Time) (R
 		rep = Summarize(region, points, at)
 	} else {
 		rep = Report{Region: region, From: at.Add(-Window), To: at, Enabled: true}
-		rep.Gaps = append(rep.Gaps, statsCall+": "+awsx.Reason(statsErr))
+		rep.Gaps = append(rep.Gaps, "GetSendStatistics: "+awsx.Reason(statsErr))
 	}
 	if acctErr == nil {
 		rep.Account = acct
 	} else {
-		rep.Gaps = append(rep.Gaps, acctCall+": "+awsx.Reason(acctErr))
+		rep.Gaps = append(rep.Gaps, "GetAccount: "+awsx.Reason(acctErr))
 	}
-	if metricsErr == nil {
+	if metricErr == nil {
 		rep.Enforced = enforced
 	} else {
-		rep.Gaps = append(rep.Gaps, metricsCall+": "+awsx.Reason(metricsErr))
+		rep.Gaps = append(rep.Gaps, "GetMetricData: "+awsx.Reason(metricErr))
 	}
 	if statsErr == nil && acctErr == nil && neverUsed(len(points), acct) {
 		rep.Enabled = false
