@@ -284,24 +284,25 @@ func (a *Analyzer) bursts(ind *Indicator, ms []match) []emitted {
 	var out []emitted
 	for _, k := range order {
 		g := byKey[k]
-		lo, bestN, bestLo, bestHi := 0, 0, 0, 0
+		// The largest window that meets both thresholds.
+		lo, bestN, bestLo, bestHi, found := 0, 0, 0, 0, false
 		for hi := range g {
 			for g[hi].time.Sub(g[lo].time) > ind.Burst.Window {
 				lo++
 			}
-			n := hi - lo + 1
+			count := hi - lo + 1
+			if count < ind.Burst.Min || count <= bestHi-bestLo+1 && found {
+				continue
+			}
+			d := 0
 			if ind.Burst.MinDistinct > 0 {
-				n = distinct(g[lo : hi+1])
+				if d = distinct(g[lo : hi+1]); d < ind.Burst.MinDistinct {
+					continue
+				}
 			}
-			if n > bestN {
-				bestN, bestLo, bestHi = n, lo, hi
-			}
+			bestN, bestLo, bestHi, found = d, lo, hi, true
 		}
-		min := ind.Burst.Min
-		if ind.Burst.MinDistinct > 0 {
-			min = ind.Burst.MinDistinct
-		}
-		if bestN < min || (ind.Burst.Min > 0 && bestHi-bestLo+1 < ind.Burst.Min) {
+		if !found {
 			continue
 		}
 		win := g[bestLo : bestHi+1]
