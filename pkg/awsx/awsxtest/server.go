@@ -63,6 +63,8 @@ type Server struct {
 	mu       sync.Mutex
 	handlers map[string]Handler
 	calls    []Call
+	inFlight int
+	maxIn    int
 }
 
 // NewServer starts a server; it is closed when the test ends.
@@ -134,7 +136,14 @@ func (s *Server) serve(w http.ResponseWriter, c Call, contentType string) {
 	s.calls = append(s.calls, c)
 	h := s.handlers[c.Key()]
 	latency := s.Latency
+	s.inFlight++
+	s.maxIn = max(s.maxIn, s.inFlight)
 	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.inFlight--
+		s.mu.Unlock()
+	}()
 	if latency > 0 {
 		time.Sleep(latency)
 	}
@@ -180,11 +189,20 @@ func (s *Server) Calls(key string) []Call {
 	return out
 }
 
-// Reset forgets the recorded calls.
+// MaxInFlight is the most requests the server was handling at once, which
+// shows whether a client fanned out.
+func (s *Server) MaxInFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxIn
+}
+
+// Reset forgets the recorded calls and the in-flight high-water mark.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls = nil
+	s.maxIn = s.inFlight
 }
 
 // Config returns an aws.Config whose clients all talk to the server with
@@ -234,8 +252,8 @@ func Sequence(replies ...Reply) Handler {
 }
 
 // QueryError is the error body IAM and STS return (awsQuery protocol).
-func QueryError(code, message string) Reply {
-	return Reply{Status: http.StatusBadRequest, Body: fmt.Sprintf(`<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
+func QueryError(status int, code, message string) Reply {
+	return Reply{Status: status, Body: fmt.Sprintf(`<ErrorResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">
   <Error>
     <Type>Sender</Type>
     <Code>%s</Code>
