@@ -12,11 +12,11 @@ const ellipsis = "…"
 
 // markdownEscaped are the ASCII characters with a meaning somewhere in
 // CommonMark, GFM or the extensions common viewers enable: emphasis, code,
-// links and images, headings and list markers inside list items, tables,
-// strikethrough, math ($), mentions and e-mail autolinks (@), and URL
-// autolinks (: and . break "http://" and "www.x.y" apart). All of them are
+// links and images, headings, tables, strikethrough, math ($), mentions
+// and e-mail autolinks (@), and URL autolinks (: and . split "http://",
+// "www.x.y" and bare "evil.com" into pieces no linkifier joins). All are
 // ASCII punctuation, which CommonMark lets us backslash-escape.
-const markdownEscaped = "\\`*_{}[]()#+-.!|~:@$^"
+const markdownEscaped = "\\`*{}[]()#!|~:@$^."
 
 // EscapeMarkdown makes attacker-controlled text inert in Markdown and in
 // HTML-rendering Markdown viewers: Markdown metacharacters are
@@ -26,11 +26,16 @@ const markdownEscaped = "\\`*_{}[]()#+-.!|~:@$^"
 // the text stays on its line and reads in its real order. The result is
 // clipped to n runes before escaping (n <= 0: no limit), ending in an
 // ellipsis when clipped. Secret-looking tokens are redacted.
+//
+// A few characters are escaped only where they can act, which keeps ids,
+// regions and event codes readable in the raw file: - and + start a list
+// only at the start of the text, and _ inside a word (AWS_ABUSE_X) cannot
+// open or close emphasis.
 func EscapeMarkdown(s string, n int) string {
-	s = OneLine(s, n)
+	rs := []rune(OneLine(s, n))
 	var b strings.Builder
-	b.Grow(len(s) + len(s)/4)
-	for _, r := range s {
+	b.Grow(len(rs) + len(rs)/4)
+	for i, r := range rs {
 		switch {
 		case r == '<':
 			b.WriteString("&lt;")
@@ -38,7 +43,9 @@ func EscapeMarkdown(s string, n int) string {
 			b.WriteString("&gt;")
 		case r == '&':
 			b.WriteString("&amp;")
-		case r < utf8.RuneSelf && strings.ContainsRune(markdownEscaped, r):
+		case r < utf8.RuneSelf && strings.ContainsRune(markdownEscaped, r),
+			(r == '-' || r == '+') && i == 0,
+			r == '_' && !(i > 0 && i < len(rs)-1 && isWordRune(rs[i-1]) && isWordRune(rs[i+1])):
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		default:
@@ -47,6 +54,8 @@ func EscapeMarkdown(s string, n int) string {
 	}
 	return b.String()
 }
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 // OneLine is for plain-text sinks (alert messages, text e-mail, JSON
 // fields): control characters, line separators and bidi overrides become
@@ -115,7 +124,7 @@ func isBreaking(r rune) bool {
 // is excluded by requiring mixed case and a digit. Session tokens are long
 // base64 runs, recognised by length.
 var (
-	secretKeyRE    = regexp.MustCompile(`(?:^|[^A-Za-z0-9/+=])([A-Za-z0-9/+]{40})(?:$|[^A-Za-z0-9/+=])`)
+	secretKeyRE    = regexp.MustCompile(`(?:^|[^A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?:$|[^A-Za-z0-9/+=])`)
 	sessionTokenRE = regexp.MustCompile(`[A-Za-z0-9/+]{200,}={0,2}`)
 	secretAssignRE = regexp.MustCompile(`(?i)(secret[_-]?access[_-]?key|session[_-]?token|password|passwd)(["']?\s*[:=]\s*["']?)[^\s"',;&]+`)
 )
@@ -124,13 +133,20 @@ var (
 const Redacted = "[redacted]"
 
 // RedactSecrets replaces what looks like an AWS secret access key, session
-// token or a "password=..." assignment with [redacted].
+// token or a "password=..." assignment with [redacted]. Key and token
+// candidates must mix upper case, lower case and digits, so hex hashes and
+// long runs of one letter survive.
 func RedactSecrets(s string) string {
 	if len(s) < 8 {
 		return s
 	}
 	s = secretAssignRE.ReplaceAllString(s, "${1}${2}"+Redacted)
-	s = sessionTokenRE.ReplaceAllString(s, Redacted)
+	s = sessionTokenRE.ReplaceAllStringFunc(s, func(tok string) string {
+		if looksLikeSecretKey(tok) {
+			return Redacted
+		}
+		return tok
+	})
 	if len(s) < 40 {
 		return s
 	}

@@ -38,6 +38,18 @@ func FormatTime(t time.Time, lang string) string {
 	return u
 }
 
+// FormatTimeShort is FormatTime for tight spaces such as a subject line:
+// KST only for Korean readers, UTC otherwise.
+func FormatTimeShort(t time.Time, lang string) string {
+	if t.IsZero() {
+		return text(lang, "notStated")
+	}
+	if Lang(lang) == "ko" {
+		return t.In(kst).Format("2006-01-02 15:04 KST")
+	}
+	return t.UTC().Format("2006-01-02 15:04 UTC")
+}
+
 // SeverityLabel is a severity as readers of lang expect it.
 func SeverityLabel(s finding.Severity, lang string) string {
 	if Lang(lang) == "ko" {
