@@ -4,6 +4,8 @@
 package cases
 
 import (
+	"github.com/abusedesk/abusedesk/pkg/health"
+
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -61,6 +63,11 @@ type Case struct {
 	Region   string    `json:"region,omitempty"`
 	Status   string    `json:"status"`
 	Opened   time.Time `json:"opened"`
+	Started  time.Time `json:"started,omitzero"`
+	// Description is AWS's text of the latest update.
+	Description string `json:"description,omitempty"`
+	// Targets accumulate over revisions: what the lookups should examine.
+	Targets health.Targets `json:"targets"`
 	// Entities in first-seen order; Revision says which revision added it.
 	Entities  []Entity   `json:"entities,omitempty"`
 	Revisions []Revision `json:"revisions"`
@@ -91,7 +98,9 @@ type Revision struct {
 type Update struct {
 	Account, EventArn, Service, Code, Category, Region string
 	Status                                             string
-	Updated                                            time.Time
+	Description                                        string
+	Started, Updated                                   time.Time
+	Targets                                            health.Targets
 	Page, TotalPages                                   int
 	EventID                                            string
 	Entities                                           []Entity // Revision ignored
@@ -119,7 +128,7 @@ func New(u Update, now time.Time) *Case {
 	return &Case{
 		ID: Key(u.Account, u.EventArn), Account: u.Account, EventArn: u.EventArn,
 		Service: u.Service, Code: u.Code, Category: u.Category, Region: u.Region,
-		Status: u.Status, Opened: now.UTC(),
+		Status: u.Status, Opened: now.UTC(), Started: u.Started,
 	}
 }
 
@@ -147,7 +156,11 @@ func (c *Case) Apply(u Update, now time.Time) *Revision {
 	// An older update arriving late must not reopen a closed case.
 	if latest := c.Latest(); latest == nil || !u.Updated.Before(latest.Updated) {
 		c.Status = u.Status
+		if u.Description != "" {
+			c.Description = u.Description
+		}
 	}
+	c.Targets = c.Targets.Merge(u.Targets)
 	for _, w := range u.Warnings {
 		if !slices.Contains(c.Warnings, w) {
 			c.Warnings = append(c.Warnings, w)

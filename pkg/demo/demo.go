@@ -279,15 +279,17 @@ func (v *view) Reputation(_ context.Context, region string, at time.Time) (sesre
 			continue
 		}
 		if !s.Enabled {
-			return sesrep.Report{Region: region, From: at.Add(-sesrep.Window), To: at}, nil
+			return sesrep.Report{Region: region, From: at.Add(-sesrep.Window), To: at, Reason: "SES has never been used in this region"}, nil
 		}
 		var pts []sesrep.Point
 		day := at.UTC().Truncate(24 * time.Hour)
 		for _, d := range s.Days {
 			p := d.Point
 			p.Timestamp = day.Add(-time.Duration(d.DaysAgo) * 24 * time.Hour)
-			if p.Timestamp.After(at) {
-				p.Timestamp = at
+			// A bucket is stamped with its start; today's must start
+			// before the report time to be counted.
+			if !p.Timestamp.Before(at) {
+				p.Timestamp = at.Add(-15 * time.Minute)
 			}
 			pts = append(pts, p)
 		}

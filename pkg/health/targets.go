@@ -116,3 +116,15 @@ func uniq(s []string) []string {
 	}
 	return out
 }
+
+// Merge returns the union of t and o, keeping first-seen order.
+func (t Targets) Merge(o Targets) Targets {
+	return Targets{
+		InstanceIDs:  uniq(append(append([]string{}, t.InstanceIDs...), o.InstanceIDs...)),
+		IPs:          uniq(append(append([]string{}, t.IPs...), o.IPs...)),
+		AccessKeyIDs: uniq(append(append([]string{}, t.AccessKeyIDs...), o.AccessKeyIDs...)),
+		UserNames:    uniq(append(append([]string{}, t.UserNames...), o.UserNames...)),
+		ARNs:         uniq(append(append([]string{}, t.ARNs...), o.ARNs...)),
+		Regions:      uniq(append(append([]string{}, t.Regions...), o.Regions...)),
+	}
+}

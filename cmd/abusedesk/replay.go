@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/abusedesk/abusedesk/pkg/app"
+	"github.com/abusedesk/abusedesk/pkg/config"
+	"github.com/abusedesk/abusedesk/pkg/health"
+	"github.com/abusedesk/abusedesk/pkg/pipeline"
+)
+
+func init() {
+	register(command{name: "replay", summary: "run the whole pipeline on event files against the embedded demo account", run: runReplay})
+}
+
+func runReplay(ctx context.Context, args []string, s stdio) int {
+	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
+	fs.SetOutput(s.err)
+	out := fs.String("out", "out", "directory for cases, reports and the outbox")
+	verbose := fs.Bool("v", false, "log each stage to stderr")
+	fs.Usage = func() {
+		fmt.Fprintln(s.err, "usage: abusedesk replay [--out DIR] FILE...")
+		fmt.Fprintln(s.err, "\nEach FILE holds an AWS Health event (EventBridge shape, an array of them or of")
+		fmt.Fprintln(s.err, "PutEvents entries, or an SNS delivery). '-' reads standard input.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return 2
+	}
+	cfg, err := config.FromEnv(nil)
+	if err != nil {
+		fmt.Fprintln(s.err, "abusedesk replay:", err)
+		return 2
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelInfo
+	}
+	log := slog.New(slog.NewTextHandler(s.err, &slog.HandlerOptions{Level: level}))
+	p, err := app.Demo(cfg, *out, nil, log)
+	if err != nil {
+		fmt.Fprintln(s.err, "abusedesk replay:", err)
+		return 1
+	}
+	failed := 0
+	for _, path := range fs.Args() {
+		if err := replayFile(ctx, p, path, *out, s); err != nil {
+			fmt.Fprintf(s.err, "%s: %v\n", path, err)
+			failed++
+		}
+	}
+	if failed > 0 {
+		fmt.Fprintf(s.err, "abusedesk replay: %d of %d file(s) failed\n", failed, fs.NArg())
+		return 1
+	}
+	return 0
+}
+
+func readInput(path string, stdin io.Reader) ([]byte, error) {
+	var r io.Reader = stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("unable to read event: %w", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, health.MaxEventBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("unable to read event: %w", err)
+	}
+	return b, nil
+}
+
+// replayFile runs every event in one file. A skipped event is reported and
+// is not an error; invalid input is.
+func replayFile(ctx context.Context, p *pipeline.Pipeline, path, out string, s stdio) error {
+	raw, err := readInput(path, s.in)
+	if err != nil {
+		return err
+	}
+	evs, err := health.Decode(raw)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for i, ev := range evs {
+		label := path
+		if len(evs) > 1 {
+			label = fmt.Sprintf("%s[%d]", path, i)
+		}
+		n, err := health.Validate(ev)
+		if health.IsSkip(err) {
+			fmt.Fprintf(s.out, "%s: %v\n", label, err)
+			continue
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", label, err))
+			continue
+		}
+		start := time.Now()
+		res, err := p.Process(ctx, n)
+		took := time.Since(start)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", label, err))
+			continue
+		}
+		printSummary(s.out, label, res, filepath.Join(out, res.Ingested.Case.ID), took)
+	}
+	return errors.Join(errs...)
+}
+
+func printSummary(w io.Writer, label string, res pipeline.Result, dir string, took time.Duration) {
+	c := res.Ingested.Case
+	if res.Report == nil {
+		fmt.Fprintf(w, "%s: case %s %s: already recorded, nothing to do (%s)\n", label, c.ID, res.Ingested.Status, took.Round(time.Microsecond))
+		return
+	}
+	r := res.Report
+	fmt.Fprintf(w, "%s: case %s (%s, revision %d)\n", label, c.ID, res.Ingested.Status, r.Revision)
+	fmt.Fprintf(w, "  account %s  %s %s  category %s  risk %s\n", r.Account, r.Service, r.Code, r.Category, strings.ToUpper(r.Risk.String()))
+	top := r.Top()
+	for i, f := range top {
+		if i == 3 {
+			fmt.Fprintf(w, "  … and %d more high/critical finding(s)\n", len(top)-3)
+			break
+		}
+		fmt.Fprintf(w, "  - [%s] %s (%s)\n", f.Severity, oneLine(f.Title), oneLine(f.Resource))
+	}
+	var sent, other []string
+	for _, d := range res.Outcome.Deliveries {
+		if d.State == "sent" {
+			sent = append(sent, d.Channel)
+		} else {
+			other = append(other, d.Channel+" "+d.State)
+		}
+	}
+	fmt.Fprintf(w, "  notified: %s", strings.Join(sent, ", "))
+	if len(other) > 0 {
+		fmt.Fprintf(w, "; %s", strings.Join(other, ", "))
+	}
+	fmt.Fprintf(w, "\n  outputs: %s/{report.json,report.md} and %s\n", dir, filepath.Join(dir, "outbox", fmt.Sprintf("r%d", r.Revision)))
+	fmt.Fprintf(w, "  took %s\n", took.Round(time.Microsecond))
+}
+
+// oneLine keeps attacker text from forging lines in the terminal summary.
+func oneLine(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
+}

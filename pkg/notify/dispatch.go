@@ -1,0 +1,205 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/abusedesk/abusedesk/pkg/contacts"
+	"github.com/abusedesk/abusedesk/pkg/report"
+)
+
+// Channel names, as recorded in the ledger.
+const (
+	ChannelEmail = "email"
+	ChannelSNS   = "sns"
+	ChannelBus   = "eventbridge"
+)
+
+// Dispatcher delivers one report revision to every audience. A channel left
+// nil is skipped (and says so in the outcome).
+type Dispatcher struct {
+	Mailer  Mailer
+	Alerter Alerter
+	Events  EventPublisher
+	Ledger  Ledger
+	Email   EmailOptions
+	Now     func() time.Time
+	Log     *slog.Logger
+}
+
+// Delivery is what happened on one (channel, recipient).
+type Delivery struct {
+	Channel   string `json:"channel"`
+	Recipient string `json:"recipient"`
+	// State: sent, duplicate (sent before), unknown (claimed earlier with no
+	// recorded outcome), failed, skipped.
+	State     string `json:"state"`
+	MessageID string `json:"messageId,omitempty"`
+	Detail    string `json:"detail,omitempty"`
+}
+
+// Outcome lists every delivery of a revision.
+type Outcome struct {
+	Deliveries []Delivery `json:"deliveries"`
+}
+
+// Count returns how many deliveries are in state.
+func (o Outcome) Count(state string) int {
+	n := 0
+	for _, d := range o.Deliveries {
+		if d.State == state {
+			n++
+		}
+	}
+	return n
+}
+
+func (d *Dispatcher) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now().UTC()
+}
+
+func (d *Dispatcher) log() *slog.Logger {
+	if d.Log != nil {
+		return d.Log
+	}
+	return slog.Default()
+}
+
+// Deliver sends r to c (one e-mail per address, so each is exactly-once on
+// its own), then the on-call alert, then the "Case Notified" event. A
+// revision that adds no entity is not re-announced. The error is non-nil
+// only for failures worth a retry by the caller; per-message failures are
+// in the outcome and in the on-call alert.
+func (d *Dispatcher) Deliver(ctx context.Context, r *report.Report, c contacts.Contact) (Outcome, error) {
+	var out Outcome
+	if r.Revision > 1 && len(r.NewEntities) == 0 {
+		out.Deliveries = append(out.Deliveries, Delivery{Channel: "all", State: "skipped", Detail: "revision adds no new entity: nothing new to notify"})
+		return out, nil
+	}
+	var errs []error
+	var failures []string
+
+	recipients := slices.Concat(c.To, c.CC)
+	if d.Mailer == nil || len(recipients) == 0 {
+		out.Deliveries = append(out.Deliveries, Delivery{Channel: ChannelEmail, State: "skipped", Detail: "no mailer or no recipient"})
+	}
+	if d.Mailer != nil {
+		for _, rcpt := range recipients {
+			del, err := d.once(ctx, r, ChannelEmail, rcpt, func(ctx context.Context) (string, error) {
+				one := c
+				one.To, one.CC = []string{rcpt}, nil
+				m, err := RenderEmail(r, one, d.Email)
+				if err != nil {
+					return "", err
+				}
+				m.Tags = map[string]string{"case": r.CaseID, "revision": strconv.Itoa(r.Revision)}
+				return d.Mailer.SendEmail(ctx, m)
+			})
+			out.Deliveries = append(out.Deliveries, del)
+			if del.State == "failed" || del.State == "unknown" {
+				failures = append(failures, fmt.Sprintf("e-mail to %s: %s (%s)", rcpt, del.State, del.Detail))
+			}
+			if err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+
+	if d.Alerter != nil {
+		del, err := d.once(ctx, r, ChannelSNS, "oncall", func(ctx context.Context) (string, error) {
+			a := RenderAlert(r)
+			if len(failures) > 0 {
+				a.Message = "DELIVERY PROBLEMS:\n- " + strings.Join(oneLine(failures), "\n- ") + "\n\n" + a.Message
+			}
+			if a.Attributes == nil {
+				a.Attributes = map[string]string{}
+			}
+			a.Attributes["caseId"] = r.CaseID
+			a.Attributes["revision"] = strconv.Itoa(r.Revision)
+			return d.Alerter.Publish(ctx, a)
+		})
+		out.Deliveries = append(out.Deliveries, del)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	} else {
+		out.Deliveries = append(out.Deliveries, Delivery{Channel: ChannelSNS, State: "skipped", Detail: "no on-call topic"})
+	}
+
+	if d.Events != nil {
+		del, err := d.once(ctx, r, ChannelBus, "Case Notified", func(ctx context.Context) (string, error) {
+			ev, err := CaseEvent("Case Notified", r)
+			if err != nil {
+				return "", err
+			}
+			return "", d.Events.PutEvents(ctx, []Event{ev})
+		})
+		out.Deliveries = append(out.Deliveries, del)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return out, errors.Join(errs...)
+}
+
+// once claims (case, revision, channel, recipient) and sends only if this
+// caller won the claim. The claim comes first on purpose: SES has no
+// idempotency token, so a worker that dies after SES accepted a message but
+// before recording it must not cause a second e-mail on redelivery.
+func (d *Dispatcher) once(ctx context.Context, r *report.Report, channel, rcpt string, send func(context.Context) (string, error)) (Delivery, error) {
+	k := LedgerKey{CaseID: r.CaseID, Revision: r.Revision, Channel: channel, Recipient: rcpt}
+	del := Delivery{Channel: channel, Recipient: rcpt}
+	if d.Ledger == nil {
+		return Delivery{Channel: channel, Recipient: rcpt, State: "failed", Detail: "no ledger configured"}, errors.New("unable to deliver: no ledger configured")
+	}
+	owned, prev, err := d.Ledger.Claim(ctx, k, d.now())
+	if err != nil {
+		del.State, del.Detail = "failed", "ledger: "+err.Error()
+		return del, fmt.Errorf("unable to claim %s/%s: %w", channel, rcpt, err)
+	}
+	if !owned {
+		switch {
+		case prev != nil && prev.State == StateSent:
+			del.State, del.MessageID, del.Detail = "duplicate", prev.MessageID, "already sent"
+		case prev != nil && prev.State == StateFailed:
+			del.State, del.Detail = "failed", "failed earlier: "+prev.Error
+		default:
+			del.State, del.Detail = "unknown", "claimed earlier with no recorded outcome: check the provider before re-sending by hand"
+		}
+		return del, nil
+	}
+	id, sendErr := send(ctx)
+	e := Entry{Key: k, Updated: d.now(), MessageID: id}
+	if sendErr != nil {
+		e.State, e.Error = StateFailed, sendErr.Error()
+		del.State, del.Detail = "failed", sendErr.Error()
+		d.log().ErrorContext(ctx, "notification failed", "case", r.CaseID, "revision", r.Revision, "channel", channel, "error", sendErr)
+	} else {
+		e.State = StateSent
+		del.State, del.MessageID = "sent", id
+	}
+	if err := d.Ledger.Finish(ctx, e); err != nil {
+		return del, fmt.Errorf("unable to record %s/%s outcome: %w", channel, rcpt, err)
+	}
+	if sendErr != nil && !errors.Is(sendErr, ErrRejected) {
+		return del, fmt.Errorf("unable to send %s to %s: %w", channel, rcpt, sendErr)
+	}
+	return del, nil
+}
+
+func oneLine(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strings.Join(strings.Fields(s), " ")
+	}
+	return out
+}

@@ -1,0 +1,247 @@
+// Package pipeline chains the stages — ingest, enrich, score, report,
+// notify — over small interfaces. The CLI runs all of them in one process;
+// each Lambda runs one stage with the same code.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/abusedesk/abusedesk/pkg/cases"
+	"github.com/abusedesk/abusedesk/pkg/contacts"
+	"github.com/abusedesk/abusedesk/pkg/enrich"
+	"github.com/abusedesk/abusedesk/pkg/finding"
+	"github.com/abusedesk/abusedesk/pkg/health"
+	"github.com/abusedesk/abusedesk/pkg/notify"
+	"github.com/abusedesk/abusedesk/pkg/report"
+)
+
+// Pipeline holds the stages' dependencies. Any field a stage does not use
+// may be nil for that stage.
+type Pipeline struct {
+	Store    cases.Store
+	Engine   *enrich.Engine
+	Sink     report.Sink
+	Contacts contacts.Directory
+	// Fallback is used when the directory has no contact for an account.
+	Fallback contacts.Contact
+	// Notifier returns the dispatcher for a case (the CLI's outbox is per
+	// case; in AWS it is one shared dispatcher).
+	Notifier func(caseID string, revision int) *notify.Dispatcher
+	Now      func() time.Time
+	Log      *slog.Logger
+}
+
+func (p *Pipeline) now() time.Time {
+	if p.Now != nil {
+		return p.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+func (p *Pipeline) log() *slog.Logger {
+	if p.Log != nil {
+		return p.Log
+	}
+	return slog.Default()
+}
+
+// Ingest statuses.
+const (
+	StatusOpened    = "opened"
+	StatusUpdated   = "updated"
+	StatusDuplicate = "duplicate"
+)
+
+// Ingested is the result of recording one delivery of an event.
+type Ingested struct {
+	Case     *cases.Case
+	Revision *cases.Revision // nil for a duplicate
+	Status   string
+}
+
+// UpdateFrom turns a notice into a case update.
+func UpdateFrom(n health.Notice) cases.Update {
+	d := n.Event.Detail
+	u := cases.Update{
+		Account: n.Account, EventArn: d.EventArn, Service: n.Service, Code: n.Code,
+		Category: string(n.Category), Region: n.Region, Status: n.Status,
+		Description: d.EventDescription.English(), Started: d.StartTime.Time, Updated: n.Updated,
+		Page: n.Page, TotalPages: n.Pages, EventID: n.Event.ID, Targets: health.ExtractTargets(n),
+		Warnings: n.Warnings,
+	}
+	for _, e := range d.AffectedEntities {
+		if e.EntityValue == "" {
+			continue
+		}
+		u.Entities = append(u.Entities, cases.Entity{Value: e.EntityValue, Status: e.Status})
+	}
+	return u
+}
+
+// maxConflicts bounds retries of the compare-and-set; more than a handful
+// means something is wrong, not busy.
+const maxConflicts = 8
+
+// Ingest records n on its case, idempotently: a redelivery changes nothing.
+func (p *Pipeline) Ingest(ctx context.Context, n health.Notice) (Ingested, error) {
+	u := UpdateFrom(n)
+	id := cases.Key(u.Account, u.EventArn)
+	for range maxConflicts {
+		c, err := p.Store.Load(ctx, id)
+		status := StatusUpdated
+		switch {
+		case errors.Is(err, cases.ErrNotFound):
+			c, status = cases.New(u, p.now()), StatusOpened
+		case err != nil:
+			return Ingested{}, fmt.Errorf("unable to load case %s: %w", id, err)
+		}
+		prev := len(c.Revisions)
+		rev := c.Apply(u, p.now())
+		if rev == nil {
+			return Ingested{Case: c, Status: StatusDuplicate}, nil
+		}
+		err = p.Store.Save(ctx, c, prev)
+		if errors.Is(err, cases.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return Ingested{}, fmt.Errorf("unable to save case %s: %w", id, err)
+		}
+		return Ingested{Case: c, Revision: rev, Status: status}, nil
+	}
+	return Ingested{}, fmt.Errorf("unable to save case %s: %d concurrent updates in a row", id, maxConflicts)
+}
+
+// Enrich runs the lookups for revision n of c, scores the case and archives
+// its JSON and Markdown reports.
+func (p *Pipeline) Enrich(ctx context.Context, c *cases.Case, n int) (*report.Report, error) {
+	rev := c.Revision(n)
+	if rev == nil {
+		return nil, fmt.Errorf("unable to enrich case %s: no revision %d", c.ID, n)
+	}
+	contact, note, err := contacts.Resolve(ctx, p.Contacts, c.Account, p.Fallback)
+	if err != nil {
+		return nil, err
+	}
+	req := enrich.Request{
+		Account: c.Account, CaseID: c.ID, Category: c.Category, Code: c.Code, HomeRegion: c.Region,
+		At: rev.Updated, Regions: c.Targets.Regions, InstanceIDs: c.Targets.InstanceIDs, IPs: c.Targets.IPs,
+		AccessKeyIDs: c.Targets.AccessKeyIDs, UserNames: c.Targets.UserNames,
+		Credential: health.Category(c.Category).IsCredential(),
+	}
+	var res enrich.Result
+	if c.Account == health.UnknownAccount {
+		res = enrich.Result{Findings: []finding.Finding{enrich.NoticeFinding(req, c.Code)}}
+	} else {
+		res = p.Engine.Run(ctx, req)
+	}
+	lang := contact.Language
+	if lang == "" {
+		lang = "en"
+	}
+	r := &report.Report{
+		Schema: report.Schema, CaseID: c.ID, Revision: n, Generated: p.now(),
+		Account: c.Account, Customer: contact.Customer, Language: lang,
+		Service: c.Service, Code: c.Code, Category: c.Category, Status: c.Status, Region: c.Region,
+		EventArn: c.EventArn, Description: c.Description, Started: c.Started, Updated: rev.Updated,
+		RespondBy: rev.Updated.Add(report.ResponseWindow),
+		Entities:  c.Entities, NewEntities: rev.NewEntities, Targets: c.Targets,
+		Access: res.Access, Risk: finding.Overall(res.Findings), Findings: res.Findings,
+		Timeline: res.Timeline, Raw: res.Bundle, Warnings: append([]string{}, c.Warnings...),
+	}
+	if r.Findings == nil {
+		r.Findings = []finding.Finding{}
+	}
+	if note != "" {
+		r.Warnings = append(r.Warnings, note)
+	}
+	if err := p.archive(ctx, r); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// archive writes the Markdown reports first so the JSON report can list
+// every location, itself included.
+func (p *Pipeline) archive(ctx context.Context, r *report.Report) error {
+	if p.Sink == nil {
+		return nil
+	}
+	r.Locations = map[string]string{}
+	mds := map[string]string{"report.md": r.Language}
+	if r.Language != "en" {
+		mds["report.en.md"] = "en"
+	}
+	for name, lang := range mds {
+		loc, err := p.Sink.Put(ctx, r.CaseID, r.Revision, name, "text/markdown; charset=utf-8", report.Markdown(r, lang))
+		if err != nil {
+			return fmt.Errorf("unable to archive %s: %w", name, err)
+		}
+		r.Locations[name] = loc
+	}
+	r.Locations["report.json"] = "" // filled below; present so the JSON names itself
+	loc, err := p.putJSON(ctx, r)
+	if err != nil {
+		return err
+	}
+	r.Locations["report.json"] = loc
+	_, err = p.putJSON(ctx, r)
+	return err
+}
+
+func (p *Pipeline) putJSON(ctx context.Context, r *report.Report) (string, error) {
+	b, err := report.EncodeJSON(r)
+	if err != nil {
+		return "", err
+	}
+	loc, err := p.Sink.Put(ctx, r.CaseID, r.Revision, "report.json", "application/json", b)
+	if err != nil {
+		return "", fmt.Errorf("unable to archive report.json: %w", err)
+	}
+	return loc, nil
+}
+
+// Notify delivers the report.
+func (p *Pipeline) Notify(ctx context.Context, r *report.Report) (notify.Outcome, error) {
+	if p.Notifier == nil {
+		return notify.Outcome{}, errors.New("unable to notify: no notifier configured")
+	}
+	contact, _, err := contacts.Resolve(ctx, p.Contacts, r.Account, p.Fallback)
+	if err != nil {
+		return notify.Outcome{}, err
+	}
+	if contact.Language == "" {
+		contact.Language = r.Language
+	}
+	return p.Notifier(r.CaseID, r.Revision).Deliver(ctx, r, contact)
+}
+
+// Result is what one event did, end to end.
+type Result struct {
+	Ingested Ingested
+	Report   *report.Report
+	Outcome  notify.Outcome
+}
+
+// Process runs every stage for one notice, as the CLI does. A duplicate
+// stops after ingest: it was handled when first delivered.
+func (p *Pipeline) Process(ctx context.Context, n health.Notice) (Result, error) {
+	in, err := p.Ingest(ctx, n)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Ingested: in}
+	if in.Status == StatusDuplicate {
+		return res, nil
+	}
+	res.Report, err = p.Enrich(ctx, in.Case, in.Revision.N)
+	if err != nil {
+		return res, err
+	}
+	res.Outcome, err = p.Notify(ctx, res.Report)
+	return res, err
+}
