@@ -57,12 +57,11 @@ type Handler func(c Call) Reply
 // Server is a fake AWS endpoint. Register handlers with Handle before use.
 type Server struct {
 	*httptest.Server
-	// Latency is injected before every reply (benchmarks).
-	Latency time.Duration
 
 	mu       sync.Mutex
 	handlers map[string]Handler
 	calls    []Call
+	latency  time.Duration
 	inFlight int
 	maxIn    int
 }
@@ -135,7 +134,7 @@ func (s *Server) serve(w http.ResponseWriter, c Call, contentType string) {
 	s.mu.Lock()
 	s.calls = append(s.calls, c)
 	h := s.handlers[c.Key()]
-	latency := s.Latency
+	latency := s.latency
 	s.inFlight++
 	s.maxIn = max(s.maxIn, s.inFlight)
 	s.mu.Unlock()
@@ -187,6 +186,13 @@ func (s *Server) Calls(key string) []Call {
 		}
 	}
 	return out
+}
+
+// SetLatency injects d before every reply (benchmarks, fan-out tests).
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = d
 }
 
 // MaxInFlight is the most requests the server was handling at once, which
