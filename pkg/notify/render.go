@@ -85,6 +85,18 @@ type findingRow struct{ Severity, Title, Resource, Reason string }
 
 func field(s string) string { return report.OneLine(s, maxField) }
 
+// defanger breaks URLs in attacker-influenced text: mail clients turn
+// "http://..." and "www...." into clickable links, and a link inside our
+// own trusted e-mail is exactly what a phisher wants.
+var defanger = strings.NewReplacer(
+	"http://", "hxxp://", "https://", "hxxps://", "HTTP://", "hxxp://", "HTTPS://", "hxxps://",
+	"ftp://", "fxp://", "www.", "www[.]", "WWW.", "WWW[.]",
+)
+
+// untrusted is field for text an attacker may have written (tags, user
+// agents, names quoted in findings).
+func untrusted(s string, n int) string { return defanger.Replace(report.OneLine(s, n)) }
+
 // RenderEmail renders the customer e-mail for r in c.Language: HTML through
 // html/template plus a plain-text alternative. The subject names the
 // category, the account and the deadline. Only r.NewEntities are announced
@@ -126,9 +138,9 @@ func RenderEmail(r *report.Report, c contacts.Contact, o EmailOptions) (Email, e
 	for _, f := range top[:min(len(top), maxEmailFindings)] {
 		d.Findings = append(d.Findings, findingRow{
 			Severity: report.SeverityLabel(f.Severity, lang),
-			Title:    field(f.Title),
-			Resource: field(f.Resource),
-			Reason:   report.OneLine(f.Reason, maxReason),
+			Title:    untrusted(f.Title, maxField),
+			Resource: untrusted(f.Resource, maxField),
+			Reason:   untrusted(f.Reason, maxReason),
 		})
 	}
 	d.MoreFindings = max(0, len(top)-maxEmailFindings)
@@ -354,7 +366,6 @@ type caseDetail struct {
 	CaseID      string            `json:"caseId"`
 	Revision    int               `json:"revision"`
 	Account     string            `json:"account"`
-	Customer    string            `json:"customer,omitempty"`
 	EventArn    string            `json:"eventArn,omitempty"`
 	Service     string            `json:"service"`
 	Code        string            `json:"code"`
@@ -392,7 +403,7 @@ func CaseEvent(detailType string, r *report.Report) (Event, error) {
 		return Event{}, errors.New("unable to build case event: no report")
 	}
 	d := caseDetail{
-		CaseID: field(r.CaseID), Revision: r.Revision, Account: field(r.Account), Customer: field(r.Customer),
+		CaseID: field(r.CaseID), Revision: r.Revision, Account: field(r.Account),
 		EventArn: field(r.EventArn), Service: field(r.Service), Code: field(r.Code), Category: field(r.Category),
 		Status: field(r.Status), Region: field(r.Region), Risk: r.Risk,
 		NewEntities: []string{}, Top: []eventFinding{}, Findings: len(r.Findings),

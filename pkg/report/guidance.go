@@ -55,6 +55,8 @@ const (
 	cleanupEN  = "Delete the IAM users, access keys, roles, policies, Lambda functions and instances that you did not create."
 	cleanupKO  = "고객님께서 만들지 않은 IAM 사용자, 액세스 키, 역할, 정책, Lambda 함수, 인스턴스는 모두 삭제해 주십시오."
 	mfaEN      = "Enable MFA for the root user and for every IAM user who can sign in to the console, and change their passwords."
+	quarEN     = "If AWS attached its AWSCompromisedKeyQuarantine policy to the user, detach it only after the steps above are finished; removing it earlier gives an attacker who still holds a key full access again."
+	quarKO     = "AWS가 해당 사용자에 AWSCompromisedKeyQuarantine 정책을 연결했다면, 위 조치를 모두 마친 뒤에만 분리해 주십시오. 먼저 분리하시면 키를 가진 공격자가 다시 모든 권한을 얻게 됩니다."
 	mfaKO      = "루트 사용자와 콘솔에 로그인하는 모든 IAM 사용자에 MFA를 설정하고 비밀번호를 변경해 주십시오."
 )
 
@@ -157,6 +159,7 @@ var guides = map[string]map[health.Category]Guide{
 				ctEN,
 				cleanupEN,
 				"Remove the key from the code or file where it was published, including the repository history.",
+				quarEN,
 				mfaEN,
 			},
 		},
@@ -167,6 +170,7 @@ var guides = map[string]map[health.Category]Guide{
 				"Deactivate the affected access keys now and change the passwords of the affected users. Give the workloads that need one a new key (better: an IAM role), then delete the old keys.",
 				ctEN,
 				cleanupEN,
+				quarEN,
 				mfaEN,
 				"Check the bill (Billing console, Cost Explorer) for unexpected charges and mention them in your reply to AWS.",
 			},
@@ -290,6 +294,7 @@ var guides = map[string]map[health.Category]Guide{
 				ctKO,
 				cleanupKO,
 				"키가 게시된 코드나 파일에서 키를 삭제해 주시고, 저장소 이력(history)에서도 지워 주십시오.",
+				quarKO,
 				mfaKO,
 			},
 		},
@@ -300,6 +305,7 @@ var guides = map[string]map[health.Category]Guide{
 				"해당 액세스 키를 즉시 비활성화하고 관련 사용자의 비밀번호를 변경해 주십시오. 키가 필요한 워크로드에는 새 키(가능하면 IAM 역할)를 적용하신 뒤 기존 키를 삭제해 주십시오.",
 				ctKO,
 				cleanupKO,
+				quarKO,
 				mfaKO,
 				"결제 콘솔과 Cost Explorer에서 예상치 못한 요금이 발생했는지 확인하시고, 있다면 AWS 회신에 함께 적어 주십시오.",
 			},
