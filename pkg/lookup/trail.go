@@ -20,8 +20,12 @@ import (
 
 // LookupEvents is documented as "limited to two per second, per account, per
 // Region"; exceeding it throttles every other caller in the account too.
+// Requests are spaced 600 ms apart rather than 500 ms: the quota is counted
+// where requests arrive, and network jitter can bunch exactly-spaced sends
+// into three arrivals within one second.
 const (
-	trailRate     = 2
+	trailQuota    = 2 // documented calls per second per account and region
+	trailInterval = 600 * time.Millisecond
 	trailBurst    = 1
 	trailPageSize = 50 // the documented maximum MaxResults
 )
@@ -43,8 +47,9 @@ func NewTrailLimiter(limit rate.Limit, burst int) *TrailLimiter {
 	return &TrailLimiter{limit: limit, burst: max(burst, 1), limiters: map[string]*rate.Limiter{}}
 }
 
-// SharedTrailLimiter is the process-wide default at the documented quota.
-var SharedTrailLimiter = NewTrailLimiter(trailRate, trailBurst)
+// SharedTrailLimiter is the process-wide default, just under the documented
+// quota.
+var SharedTrailLimiter = NewTrailLimiter(rate.Every(trailInterval), trailBurst)
 
 func (t *TrailLimiter) get(account, region string) *rate.Limiter {
 	t.mu.Lock()
