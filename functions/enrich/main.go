@@ -1,0 +1,14 @@
+// Command enrich is the Lambda that runs the automatic lookups for a case
+// announced on the bus ("Case Opened") and archives its reports.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/abusedesk/abusedesk/pkg/app"
+)
+
+func main() {
+	h := app.MustLambda(app.StageEnrich)
+	lambda.Start(h.Enrich)
+}

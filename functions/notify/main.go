@@ -1,0 +1,14 @@
+// Command notify is the Lambda that delivers an enriched case ("Case
+// Enriched") to the customer, the on-call engineer and the bus, once each.
+package main
+
+import (
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/abusedesk/abusedesk/pkg/app"
+)
+
+func main() {
+	h := app.MustLambda(app.StageNotify)
+	lambda.Start(h.Notify)
+}
