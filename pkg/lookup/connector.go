@@ -21,6 +21,7 @@ import (
 
 	"github.com/abusedesk/abusedesk/pkg/awsx"
 	"github.com/abusedesk/abusedesk/pkg/enrich"
+	"github.com/abusedesk/abusedesk/pkg/sesrep"
 )
 
 // Options configure a Connector.
@@ -47,9 +48,9 @@ type Options struct {
 	// Fanout bounds the concurrent calls one lookup makes (User's per-key
 	// calls, Hunt's per-function calls); default 8.
 	Fanout int
-	// SES builds the SES reputation reader for an account's config; nil
-	// leaves Account.SES nil, which the engine records as a gap.
-	SES func(cfg aws.Config) enrich.SES
+	// SES builds the SES reputation reader for an account's config and id;
+	// nil means sesrep.NewReader with the account's shared limiters.
+	SES func(cfg aws.Config, accountID string) enrich.SES
 }
 
 const (
@@ -225,7 +226,9 @@ func (c *Connector) newAccount(cfg aws.Config, accountID, access string) *enrich
 		Trail:      newTrail(cfg, accountID, c.opts.TrailLimiter, c.opts.TrailPageCap),
 	}
 	if c.opts.SES != nil {
-		acct.SES = c.opts.SES(cfg)
+		acct.SES = c.opts.SES(cfg, accountID)
+	} else {
+		acct.SES = sesrep.NewReader(cfg, sesrep.WithAccount(accountID))
 	}
 	return acct
 }
