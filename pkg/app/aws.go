@@ -80,7 +80,9 @@ func Handlers(ctx context.Context, cfg config.Config, stageName string, log *slo
 	case StageEnrich:
 		conn, err := lookup.New(awsCfg, lookup.Options{
 			RoleName: cfg.MemberRoleName, ExternalID: cfg.ExternalID,
-			SES: func(c aws.Config) enrich.SES { return sesrep.NewReader(c, sesrep.WithCloudWatch()) },
+			SES: func(c aws.Config, account string) enrich.SES {
+				return sesrep.NewReader(c, sesrep.WithAccount(account), sesrep.WithCloudWatch())
+			},
 		})
 		if err != nil {
 			return nil, err
