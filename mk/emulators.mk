@@ -9,16 +9,19 @@
 
 NODE_TOOLS ?= tools/node
 
-WITH_EMULATORS = eval "$$(scripts/emulators.sh start)" && \
+WITH_EMULATORS = emulator_env=$$(scripts/emulators.sh start) && eval "$$emulator_env" && \
 	trap 'scripts/emulators.sh stop' EXIT && \
 	export ABUSEDESK_REQUIRE_EMULATORS=1 &&
 
 .PHONY: emulators-install emulators-start emulators-stop test-notify
 
-$(NODE_TOOLS)/node_modules/.bin/dynalite $(NODE_TOOLS)/node_modules/.bin/aws-ses-v2-local: $(NODE_TOOLS)/package.json
+# npm writes node_modules/.package-lock.json on every install: one stamp,
+# so a parallel make never runs npm ci twice.
+$(NODE_TOOLS)/node_modules/.package-lock.json: $(NODE_TOOLS)/package.json $(NODE_TOOLS)/package-lock.json
 	npm ci --prefix $(NODE_TOOLS) --no-audit --no-fund
+	@touch $@
 
-emulators-install: $(NODE_TOOLS)/node_modules/.bin/dynalite $(NODE_TOOLS)/node_modules/.bin/aws-ses-v2-local
+emulators-install: $(NODE_TOOLS)/node_modules/.package-lock.json
 
 emulators-start: emulators-install
 	@scripts/emulators.sh start

@@ -40,7 +40,10 @@ wait_http() { # name url pid
 start_one() { # name port cmd...
 	local name=$1 port=$2
 	shift 2
-	if [[ -f $state/$name.pid ]] && kill -0 "$(cat "$state/$name.pid")" 2>/dev/null; then
+	# Reuse a running emulator only if it still answers on its port: a
+	# stale pid file may name a pid the system has since reused.
+	if [[ -f $state/$name.pid && -f $state/$name.port ]] && kill -0 "$(cat "$state/$name.pid")" 2>/dev/null &&
+		curl -s -o /dev/null "http://127.0.0.1:$(cat "$state/$name.port")/"; then
 		cat "$state/$name.port"
 		return 0
 	fi
