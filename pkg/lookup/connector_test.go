@@ -204,7 +204,7 @@ func TestConnectSelfIdentityFailureIsNotCached(t *testing.T) {
 	s.Handle("sts:GetCallerIdentity", awsxtest.Sequence(
 		awsxtest.Reply{Status: http.StatusInternalServerError, Body: "<ErrorResponse/>"},
 		awsxtest.Reply{Body: ok}))
-	c, err := New(s.Config(homeRegion, fastRetry(1)), Options{RoleName: "r", TrailLimiter: NewTrailLimiter(100, 1)})
+	c, err := New(s.Config(homeRegion, fastRetry(1)), Options{RoleName: "r", TrailLimiter: NewTrailLimiter(100, time.Millisecond)})
 	if err != nil {
 		t.Fatal(err)
 	}

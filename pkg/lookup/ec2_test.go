@@ -39,10 +39,10 @@ func TestInstances(t *testing.T) {
 		LaunchTime: time.Date(2018, 5, 8, 16, 46, 19, 0, time.UTC), KeyName: "my_keypair",
 		InstanceProfileARN: "arn:aws:iam::123456789012:instance-profile/AdminRole",
 		ImageID:            "ami-bff32ccc", VPCID: "vpc-11112222",
-		PublicIPs:          []string{"54.194.252.215", "2001:db8:1234:1a2b::123"},
-		PrivateIPs:         []string{"192.168.1.88"},
-		SecurityGroupIDs:   []string{"sg-e4076980"},
-		Tags:               map[string]string{"Name": "Server_1"},
+		PublicIPs:        []string{"54.194.252.215", "2001:db8:1234:1a2b::123"},
+		PrivateIPs:       []string{"192.168.1.88"},
+		SecurityGroupIDs: []string{"sg-e4076980"},
+		Tags:             map[string]string{"Name": "Server_1"},
 	}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Instances =\n%+v\nwant\n%+v", got, want)
@@ -75,9 +75,9 @@ func TestInterfacesByPublicIP(t *testing.T) {
 	s := fakeAccount(t)
 	acct := openMember(t, s)
 	ips := []netip.Addr{
-		netip.MustParseAddr("203.0.113.14"),   // secondary EIP on the instance's ENI
-		netip.MustParseAddr("198.51.100.7"),   // NAT gateway
-		netip.MustParseAddr("192.0.2.99"),     // held by nobody
+		netip.MustParseAddr("203.0.113.14"), // secondary EIP on the instance's ENI
+		netip.MustParseAddr("198.51.100.7"), // NAT gateway
+		netip.MustParseAddr("192.0.2.99"),   // held by nobody
 		netip.MustParseAddr("2001:db8:1234:1a00::42"),
 	}
 	got, err := acct.EC2.InterfacesByPublicIP(t.Context(), "ap-southeast-1", ips)

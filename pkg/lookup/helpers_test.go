@@ -174,7 +174,7 @@ func connect(t testing.TB, s *awsxtest.Server, opts Options) *Connector {
 	}
 	if opts.TrailLimiter == nil {
 		// Tests that are not about pacing must not wait on the shared quota.
-		opts.TrailLimiter = NewTrailLimiter(1000, 1000)
+		opts.TrailLimiter = NewTrailLimiter(1000, time.Millisecond)
 	}
 	c, err := New(s.Config(homeRegion, fastRetry(3)), opts)
 	if err != nil {

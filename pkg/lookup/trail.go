@@ -11,7 +11,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail"
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/smithy-go/middleware"
-	"golang.org/x/time/rate"
 
 	"github.com/abusedesk/abusedesk/pkg/awsx"
 	ctrecord "github.com/abusedesk/abusedesk/pkg/cloudtrail"
@@ -20,47 +19,62 @@ import (
 
 // LookupEvents is documented as "limited to two per second, per account, per
 // Region"; exceeding it throttles every other caller in the account too.
-// Requests are spaced 600 ms apart rather than 500 ms: the quota is counted
-// where requests arrive, and network jitter can bunch exactly-spaced sends
-// into three arrivals within one second.
 const (
-	trailQuota    = 2 // documented calls per second per account and region
-	trailInterval = 600 * time.Millisecond
-	trailBurst    = 1
-	trailPageSize = 50 // the documented maximum MaxResults
+	trailQuota    = 2                       // documented calls per second per account and region
+	trailWindow   = 1200 * time.Millisecond // one second plus a margin for network jitter
+	trailPageSize = 50                      // the documented maximum MaxResults
 )
 
-// TrailLimiter hands out one rate limiter per (account, region). Share one
-// across everything in a process that calls LookupEvents so concurrent cases
-// on the same account stay under the quota together.
+// TrailLimiter paces LookupEvents per (account, region) as the quota reads:
+// at most Quota sends in any Window. A token bucket (x/time/rate) cannot
+// express that with a burst above one, and a burst of one would make a
+// case's two usual queries (by key and by user) wait on each other. Window
+// is a little over a second because the quota is counted where requests
+// arrive, and jitter can bunch sends together. Share one limiter across
+// everything in a process so concurrent cases on one account stay under the
+// quota together.
 type TrailLimiter struct {
-	limit rate.Limit
-	burst int
+	quota  int
+	window time.Duration
 
-	mu       sync.Mutex
-	limiters map[string]*rate.Limiter
+	mu    sync.Mutex
+	sends map[string][]time.Time // per key: the last quota send times, oldest first
 }
 
-// NewTrailLimiter returns a limiter allowing limit calls per second per
-// account and region with the given burst.
-func NewTrailLimiter(limit rate.Limit, burst int) *TrailLimiter {
-	return &TrailLimiter{limit: limit, burst: max(burst, 1), limiters: map[string]*rate.Limiter{}}
+// NewTrailLimiter allows quota calls per window per account and region.
+func NewTrailLimiter(quota int, window time.Duration) *TrailLimiter {
+	return &TrailLimiter{quota: max(quota, 1), window: window, sends: map[string][]time.Time{}}
 }
 
-// SharedTrailLimiter is the process-wide default, just under the documented
-// quota.
-var SharedTrailLimiter = NewTrailLimiter(rate.Every(trailInterval), trailBurst)
+// SharedTrailLimiter is the process-wide default at the documented quota.
+var SharedTrailLimiter = NewTrailLimiter(trailQuota, trailWindow)
 
-func (t *TrailLimiter) get(account, region string) *rate.Limiter {
-	t.mu.Lock()
-	defer t.mu.Unlock()
+// Wait blocks until a call for (account, region) fits in the quota, and
+// books it.
+func (t *TrailLimiter) Wait(ctx context.Context, account, region string) error {
 	k := account + "/" + region
-	l, ok := t.limiters[k]
-	if !ok {
-		l = rate.NewLimiter(t.limit, t.burst)
-		t.limiters[k] = l
+	for {
+		t.mu.Lock()
+		now := time.Now()
+		s := t.sends[k]
+		if len(s) < t.quota || now.Sub(s[0]) >= t.window {
+			if len(s) == t.quota {
+				s = s[1:]
+			}
+			t.sends[k] = append(s, now)
+			t.mu.Unlock()
+			return nil
+		}
+		wait := t.window - now.Sub(s[0])
+		t.mu.Unlock()
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return ctx.Err()
+		case <-timer.C:
+		}
 	}
-	return l
 }
 
 // cloudtrailAPI is what the Trail adapter calls.
@@ -78,10 +92,9 @@ func newTrail(cfg aws.Config, account string, limiter *TrailLimiter, pageCap int
 	return &Trail{
 		pageCap: pageCap,
 		clients: newRegional(func(region string) cloudtrailAPI {
-			lim := limiter.get(account, region)
 			return cloudtrail.NewFromConfig(cfg, func(o *cloudtrail.Options) {
 				o.Region = region
-				o.APIOptions = append(o.APIOptions, pace(lim))
+				o.APIOptions = append(o.APIOptions, pace(limiter, account, region))
 			})
 		}),
 	}
@@ -90,11 +103,11 @@ func newTrail(cfg aws.Config, account string, limiter *TrailLimiter, pageCap int
 // pace waits for the limiter inside the retry loop, just before signing, so
 // every attempt — retries included — is paced, not just every page, and a
 // long wait never leaves a stale signature.
-func pace(lim *rate.Limiter) func(*middleware.Stack) error {
+func pace(lim *TrailLimiter, account, region string) func(*middleware.Stack) error {
 	return func(stack *middleware.Stack) error {
 		return stack.Finalize.Insert(middleware.FinalizeMiddlewareFunc("abusedeskTrailPace",
 			func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (middleware.FinalizeOutput, middleware.Metadata, error) {
-				if err := lim.Wait(ctx); err != nil {
+				if err := lim.Wait(ctx, account, region); err != nil {
 					return middleware.FinalizeOutput{}, middleware.Metadata{}, fmt.Errorf("unable to wait for LookupEvents quota: %w", err)
 				}
 				return next.HandleFinalize(ctx, in)

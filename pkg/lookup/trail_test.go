@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/abusedesk/abusedesk/pkg/awsx"
 	"github.com/abusedesk/abusedesk/pkg/awsx/awsxtest"
 	"github.com/abusedesk/abusedesk/pkg/evidence"
@@ -152,9 +150,9 @@ func TestLookupEventsQuota(t *testing.T) {
 		}
 		return awsxtest.Reply{Body: trailPage(t, "", 1)}
 	})
-	limiter := NewTrailLimiter(rate.Every(trailInterval), trailBurst) // the production settings, private to this test
+	limiter := NewTrailLimiter(trailQuota, trailWindow) // the production settings, private to this test
 	conn := connect(t, s, Options{TrailLimiter: limiter})
-	const cases = 3
+	const cases = 4
 	var wg sync.WaitGroup
 	errs := make(chan error, cases*2)
 	for i := range cases {
