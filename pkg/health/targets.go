@@ -88,11 +88,12 @@ func findIPs(s string) []string {
 	for _, f := range strings.FieldsFunc(s, func(r rune) bool {
 		return !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f' || r >= 'A' && r <= 'F' || r == '.' || r == ':')
 	}) {
-		f = strings.Trim(f, ".:")
-		if len(f) < 7 {
-			continue
+		// Sentence dots and "ip:" colons cling to addresses, but "::" may
+		// start one (::ffff:203.0.113.5), so try with colons kept first.
+		a, err := netip.ParseAddr(strings.Trim(f, "."))
+		if err != nil {
+			a, err = netip.ParseAddr(strings.Trim(f, ".:"))
 		}
-		a, err := netip.ParseAddr(f)
 		if err != nil || !a.IsGlobalUnicast() || a.IsPrivate() {
 			continue
 		}
