@@ -94,7 +94,8 @@ func EncodeEML(m notify.Email, date time.Time) ([]byte, error) {
 	if len(m.ReplyTo) > 0 {
 		hdr("Reply-To", addrList(m.ReplyTo))
 	}
-	hdr("Subject", mime.BEncoding.Encode("UTF-8", oneLine(m.Subject)))
+	// Fold between encoded-words so no header line runs past 78 columns.
+	hdr("Subject", strings.ReplaceAll(mime.BEncoding.Encode("UTF-8", oneLine(m.Subject)), "?= =?", "?=\r\n =?"))
 	hdr("Date", date.UTC().Format(time.RFC1123Z))
 	hdr("MIME-Version", "1.0")
 	w := multipart.NewWriter(&buf)
