@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/mail"
 	"slices"
 	"strconv"
 	"strings"
@@ -88,7 +89,7 @@ func (d *Dispatcher) Deliver(ctx context.Context, r *report.Report, c contacts.C
 	var errs []error
 	var failures []string
 
-	recipients := slices.Concat(c.To, c.CC)
+	recipients := addresses(slices.Concat(c.To, c.CC))
 	if d.Mailer == nil || len(recipients) == 0 {
 		out.Deliveries = append(out.Deliveries, Delivery{Channel: ChannelEmail, State: "skipped", Detail: "no mailer or no recipient"})
 	}
@@ -125,6 +126,10 @@ func (d *Dispatcher) Deliver(ctx context.Context, r *report.Report, c contacts.C
 			}
 			a.Attributes["caseId"] = r.CaseID
 			a.Attributes["revision"] = strconv.Itoa(r.Revision)
+			// The SNS adapter points a truncated message at this attribute.
+			if loc := r.Locations["report.json"]; loc != "" {
+				a.Attributes["report"] = loc
+			}
 			return d.Alerter.Publish(ctx, a)
 		})
 		out.Deliveries = append(out.Deliveries, del)
@@ -194,6 +199,23 @@ func (d *Dispatcher) once(ctx context.Context, r *report.Report, channel, rcpt s
 		return del, fmt.Errorf("unable to send %s to %s: %w", channel, rcpt, sendErr)
 	}
 	return del, nil
+}
+
+// addresses reduces recipients to bare, lower-cased addresses, deduplicated:
+// the ledger keys on them, so editing a display name in the directory must
+// not make a redelivery send again.
+func addresses(list []string) []string {
+	var out []string
+	for _, a := range list {
+		if p, err := mail.ParseAddress(a); err == nil {
+			a = p.Address
+		}
+		a = strings.ToLower(strings.TrimSpace(a))
+		if a != "" && !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 func oneLine(ss []string) []string {
