@@ -27,6 +27,7 @@ func runReplay(ctx context.Context, args []string, s stdio) int {
 	fs.SetOutput(s.err)
 	out := fs.String("out", "out", "directory for cases, reports and the outbox")
 	verbose := fs.Bool("v", false, "log each stage to stderr")
+	contactsFile := fs.String("contacts", "", "JSON contacts file (default: the demo account's own contact; also $"+config.EnvContactsFile+")")
 	fs.Usage = func() {
 		fmt.Fprintln(s.err, "usage: abusedesk replay [--out DIR] FILE...")
 		fmt.Fprintln(s.err, "\nEach FILE holds an AWS Health event (EventBridge shape, an array of them or of")
@@ -44,6 +45,9 @@ func runReplay(ctx context.Context, args []string, s stdio) int {
 	if err != nil {
 		fmt.Fprintln(s.err, "abusedesk replay:", err)
 		return 2
+	}
+	if *contactsFile != "" {
+		cfg.ContactsFile = *contactsFile
 	}
 	level := slog.LevelWarn
 	if *verbose {

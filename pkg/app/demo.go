@@ -36,6 +36,14 @@ func Demo(cfg config.Config, dir string, now func() time.Time, log *slog.Logger)
 	if len(fallback.To) == 0 {
 		fallback.To = []string{"abuse-desk-oncall@msp.example"}
 	}
+	var directory contacts.Directory = w.Contacts()
+	if cfg.ContactsFile != "" {
+		d, err := contacts.LoadFile(cfg.ContactsFile)
+		if err != nil {
+			return nil, err
+		}
+		directory = d
+	}
 	opts := notify.EmailOptions{From: cfg.Sender, FromName: cfg.SenderName, ReplyTo: cfg.ReplyTo, ConfigurationSet: cfg.ConfigurationSet}
 	if opts.From == "" {
 		opts.From = "abuse-desk@msp.example"
@@ -44,7 +52,7 @@ func Demo(cfg config.Config, dir string, now func() time.Time, log *slog.Logger)
 		Store:    &cases.FileStore{Dir: dir},
 		Engine:   &enrich.Engine{Connector: w, SESRegions: sesRegions(cfg)},
 		Sink:     report.DirSink{Dir: dir},
-		Contacts: w.Contacts(),
+		Contacts: directory,
 		Fallback: fallback,
 		Notifier: func(caseID string, revision int) *notify.Dispatcher {
 			box := &outbox.Outbox{Dir: DemoOutboxDir(dir, caseID, revision), Now: now}

@@ -33,6 +33,9 @@ const (
 	EnvExternalID       = "ABUSEDESK_EXTERNAL_ID"
 	EnvSESRegions       = "ABUSEDESK_SES_REGIONS"
 	EnvTTLDays          = "ABUSEDESK_TTL_DAYS"
+	// EnvContactsFile names a JSON contacts file for local runs (demo mode);
+	// in AWS the contacts live in the table.
+	EnvContactsFile = "ABUSEDESK_CONTACTS_FILE"
 )
 
 // Config is the whole configuration.
@@ -52,6 +55,7 @@ type Config struct {
 	ExternalID       string
 	SESRegions       []string
 	TTLDays          int
+	ContactsFile     string
 }
 
 // FromEnv reads the configuration from the environment via getenv.
@@ -75,6 +79,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		ExternalID:       getenv(EnvExternalID),
 		SESRegions:       list(getenv(EnvSESRegions)),
 		TTLDays:          400,
+		ContactsFile:     getenv(EnvContactsFile),
 	}
 	if c.Mode == "" {
 		c.Mode = ModeAWS
