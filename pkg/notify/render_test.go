@@ -410,3 +410,21 @@ func BenchmarkRenderEmail(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkRenderAlert(b *testing.B) {
+	r := testReport(2)
+	b.ReportAllocs()
+	for b.Loop() {
+		RenderAlert(r)
+	}
+}
+
+func BenchmarkCaseEvent(b *testing.B) {
+	r := testReport(2)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := CaseEvent(DetailCaseNotified, r); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

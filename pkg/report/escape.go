@@ -18,6 +18,13 @@ const ellipsis = "…"
 // ASCII punctuation, which CommonMark lets us backslash-escape.
 const markdownEscaped = "\\`*{}[]()#!|~:@$^."
 
+var isMarkdownEscaped = func() (t [utf8.RuneSelf]bool) {
+	for i := 0; i < len(markdownEscaped); i++ {
+		t[markdownEscaped[i]] = true
+	}
+	return t
+}()
+
 // EscapeMarkdown makes attacker-controlled text inert in Markdown and in
 // HTML-rendering Markdown viewers: Markdown metacharacters are
 // backslash-escaped and <, >, & become entities (a backslash before < is
@@ -43,7 +50,7 @@ func EscapeMarkdown(s string, n int) string {
 			b.WriteString("&gt;")
 		case r == '&':
 			b.WriteString("&amp;")
-		case r < utf8.RuneSelf && strings.ContainsRune(markdownEscaped, r),
+		case r < utf8.RuneSelf && isMarkdownEscaped[r],
 			(r == '-' || r == '+') && i == 0,
 			r == '_' && !(i > 0 && i < len(rs)-1 && isWordRune(rs[i-1]) && isWordRune(rs[i+1])):
 			b.WriteByte('\\')
@@ -140,14 +147,22 @@ func RedactSecrets(s string) string {
 	if len(s) < 8 {
 		return s
 	}
-	s = secretAssignRE.ReplaceAllString(s, "${1}${2}"+Redacted)
-	s = sessionTokenRE.ReplaceAllStringFunc(s, func(tok string) string {
-		if looksLikeSecretKey(tok) {
-			return Redacted
-		}
-		return tok
-	})
-	if len(s) < 40 {
+	// Cheap pre-checks: almost every string has no assignment keyword and
+	// no 40-character base64 run, and skipping the regexps then makes
+	// redaction nearly free.
+	if hasFold(s, "secret") || hasFold(s, "token") || hasFold(s, "passw") {
+		s = secretAssignRE.ReplaceAllString(s, "${1}${2}"+Redacted)
+	}
+	run := longestBase64Run(s)
+	if run >= 200 {
+		s = sessionTokenRE.ReplaceAllStringFunc(s, func(tok string) string {
+			if looksLikeSecretKey(tok) {
+				return Redacted
+			}
+			return tok
+		})
+	}
+	if run < 40 {
 		return s
 	}
 	// Submatch indexes, because the surrounding delimiters are part of
@@ -168,6 +183,31 @@ func RedactSecrets(s string) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+func longestBase64Run(s string) int {
+	best, cur := 0, 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '/' || c == '+' {
+			cur++
+			best = max(best, cur)
+		} else {
+			cur = 0
+		}
+	}
+	return best
+}
+
+// hasFold reports whether s contains the ASCII lower-case word w in any
+// case, without allocating.
+func hasFold(s, w string) bool {
+	for i := 0; i+len(w) <= len(s); i++ {
+		if s[i]|0x20 == w[0] && strings.EqualFold(s[i:i+len(w)], w) {
+			return true
+		}
+	}
+	return false
 }
 
 func looksLikeSecretKey(tok string) bool {

@@ -145,3 +145,19 @@ func FuzzEscapeMarkdown(f *testing.F) {
 		}
 	})
 }
+
+var benchText = "aws-cli/2.15.0 Python/3.11 <script>alert(1)</script> [click](http://evil.example) 한국어 태그 | a_b " + "\r\n"
+
+func BenchmarkEscapeMarkdown(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		EscapeMarkdown(benchText, 200)
+	}
+}
+
+func BenchmarkOneLine(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		OneLine(benchText, 200)
+	}
+}
