@@ -90,7 +90,7 @@ func NewAnalyzer() *Analyzer {
 
 // maxTrackedKeys bounds the per-access-key table; past it new keys are not
 // tracked (recon and new-IP sequences then only see the first ones).
-const maxTrackedKeys = 200_000
+const maxTrackedKeys = 50_000
 
 // Observe feeds one record. rec is not retained.
 func (a *Analyzer) Observe(rec *Record) {

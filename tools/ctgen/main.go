@@ -92,8 +92,12 @@ func record(rng *rand.Rand, t time.Time, seq int) map[string]any {
 	if rng.IntN(20000) == 0 {
 		c = attacks[rng.IntN(len(attacks))]
 	}
-	role := fmt.Sprintf("app-role-%d", rng.IntN(40))
-	session := fmt.Sprintf("session-%d", rng.IntN(500))
+	// Sessions (and their temporary keys) are reused across many calls,
+	// as in real trails.
+	sid := rng.IntN(2000)
+	role := fmt.Sprintf("app-role-%d", sid%40)
+	session := fmt.Sprintf("session-%d", sid)
+	key := fmt.Sprintf("ASIA%016X", uint64(sid)*0x9E3779B97F4A7C15)
 	region := regions[rng.IntN(len(regions))]
 	req := map[string]any{"bucketName": "data-" + hex(rng, 6), "key": "objects/" + hex(rng, 24) + ".parquet",
 		"Host": "s3." + region + ".amazonaws.com", "x-id": c.name}
@@ -109,7 +113,7 @@ func record(rng *rand.Rand, t time.Time, seq int) map[string]any {
 	return map[string]any{
 		"eventVersion": "1.09",
 		"userIdentity": map[string]any{"type": "AssumedRole", "principalId": "AROA" + hex(rng, 17) + ":" + session,
-			"arn": "arn:aws:sts::111122223333:assumed-role/" + role + "/" + session, "accountId": "111122223333", "accessKeyId": "ASIA" + hex(rng, 16),
+			"arn": "arn:aws:sts::111122223333:assumed-role/" + role + "/" + session, "accountId": "111122223333", "accessKeyId": key,
 			"sessionContext": map[string]any{"sessionIssuer": map[string]any{"type": "Role", "principalId": "AROA" + hex(rng, 17),
 				"arn": "arn:aws:iam::111122223333:role/" + role, "accountId": "111122223333", "userName": role},
 				"webIdFederationData": map[string]any{}, "attributes": map[string]any{"creationDate": t.Add(-time.Hour).Format(time.RFC3339), "mfaAuthenticated": "false"}}},
