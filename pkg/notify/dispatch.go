@@ -102,7 +102,10 @@ func (d *Dispatcher) Deliver(ctx context.Context, r *report.Report, c contacts.C
 				if err != nil {
 					return "", err
 				}
-				m.Tags = map[string]string{"case": r.CaseID, "revision": strconv.Itoa(r.Revision)}
+				if m.Tags == nil {
+					m.Tags = map[string]string{}
+				}
+				m.Tags["case"], m.Tags["revision"] = r.CaseID, strconv.Itoa(r.Revision)
 				return d.Mailer.SendEmail(ctx, m)
 			})
 			out.Deliveries = append(out.Deliveries, del)
