@@ -4,6 +4,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/abusedesk/abusedesk/pkg/cases"
+	"github.com/abusedesk/abusedesk/pkg/cloudtrail"
 	"github.com/abusedesk/abusedesk/pkg/contacts"
 	"github.com/abusedesk/abusedesk/pkg/enrich"
 	"github.com/abusedesk/abusedesk/pkg/finding"
@@ -182,6 +184,17 @@ func (p *Pipeline) archive(ctx context.Context, r *report.Report) error {
 			return fmt.Errorf("unable to archive %s: %w", name, err)
 		}
 		r.Locations[name] = loc
+	}
+	if len(r.Timeline) > 0 {
+		var csv bytes.Buffer
+		if err := cloudtrail.WriteTimelineCSV(&csv, r.Timeline); err != nil {
+			return fmt.Errorf("unable to render timeline.csv: %w", err)
+		}
+		loc, err := p.Sink.Put(ctx, r.CaseID, r.Revision, "timeline.csv", "text/csv; charset=utf-8", csv.Bytes())
+		if err != nil {
+			return fmt.Errorf("unable to archive timeline.csv: %w", err)
+		}
+		r.Locations["timeline.csv"] = loc
 	}
 	r.Locations["report.json"] = "" // filled below; present so the JSON names itself
 	loc, err := p.putJSON(ctx, r)
