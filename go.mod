@@ -40,5 +40,6 @@ require (
 	github.com/klauspost/compress v1.18.0 // indirect
 	github.com/yuin/goldmark v1.7.16 // indirect
 	golang.org/x/sync v0.25.0 // indirect
+	golang.org/x/text v0.44.0 // indirect
 	golang.org/x/time v0.16.0 // indirect
 )
