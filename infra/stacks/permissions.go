@@ -1,0 +1,74 @@
+package stacks
+
+// MemberReadActions are exactly the read calls the enrich lookups make in a
+// member account. Keep it in sync with pkg/lookup; the member role grants
+// nothing else.
+var MemberReadActions = []string{
+	"sts:GetCallerIdentity",
+
+	"ec2:DescribeInstances",
+	"ec2:DescribeNetworkInterfaces",
+	"ec2:DescribeSecurityGroups",
+	"ec2:DescribeAddresses",
+	"ec2:DescribeRegions",
+
+	"iam:GetAccessKeyLastUsed",
+	"iam:ListAccessKeys",
+	"iam:GetUser",
+	"iam:ListUsers",
+	"iam:ListMFADevices",
+	"iam:GetLoginProfile",
+	"iam:ListAttachedUserPolicies",
+	"iam:ListUserPolicies",
+	"iam:GetUserPolicy",
+	"iam:ListGroupsForUser",
+	"iam:ListAttachedGroupPolicies",
+	"iam:ListGroupPolicies",
+	"iam:GetGroupPolicy",
+	"iam:GetRole",
+	"iam:ListAttachedRolePolicies",
+	"iam:ListRolePolicies",
+	"iam:GetRolePolicy",
+	"iam:GetPolicy",
+	"iam:GetPolicyVersion",
+
+	"lambda:ListFunctions",
+	"lambda:GetFunctionUrlConfig",
+	"lambda:ListFunctionUrlConfigs",
+	"lambda:GetPolicy",
+
+	"apigateway:GET",
+
+	"cloudtrail:LookupEvents",
+
+	"ses:GetSendStatistics",
+	"ses:GetAccount",
+
+	"cloudwatch:GetMetricData",
+}
+
+// memberScopedResources narrows actions that support resource-level
+// permissions; every other action only accepts "*".
+// apigateway:GET is scoped to the REST (v1) and HTTP/WebSocket (v2) API
+// collections so the role cannot read API keys, usage plans or client certs.
+var memberScopedResources = map[string][]string{
+	"apigateway:GET": {
+		"arn:${AWS::Partition}:apigateway:*::/restapis",
+		"arn:${AWS::Partition}:apigateway:*::/restapis/*",
+		"arn:${AWS::Partition}:apigateway:*::/apis",
+		"arn:${AWS::Partition}:apigateway:*::/apis/*",
+	},
+}
+
+// tableDataActions are the item-level calls the store makes; transactions are
+// authorised per contained operation, so there is no Transact* action here.
+var tableDataActions = []string{
+	"dynamodb:GetItem",
+	"dynamodb:BatchGetItem",
+	"dynamodb:Query",
+	"dynamodb:PutItem",
+	"dynamodb:UpdateItem",
+	"dynamodb:DeleteItem",
+	"dynamodb:ConditionCheckItem",
+	"dynamodb:BatchWriteItem",
+}
