@@ -103,9 +103,12 @@ func replayFile(ctx context.Context, p *pipeline.Pipeline, path, out string, s s
 	}
 	var errs []error
 	for i, ev := range evs {
-		label := path
+		// The caller prefixes errors with the path; only an item index is
+		// added here.
+		label, errLabel := path, func(err error) error { return err }
 		if len(evs) > 1 {
 			label = fmt.Sprintf("%s[%d]", path, i)
+			errLabel = func(err error) error { return fmt.Errorf("item %d: %w", i, err) }
 		}
 		n, err := health.Validate(ev)
 		if health.IsSkip(err) {
@@ -113,14 +116,14 @@ func replayFile(ctx context.Context, p *pipeline.Pipeline, path, out string, s s
 			continue
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", label, err))
+			errs = append(errs, errLabel(err))
 			continue
 		}
 		start := time.Now()
 		res, err := p.Process(ctx, n)
 		took := time.Since(start)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", label, err))
+			errs = append(errs, errLabel(err))
 			continue
 		}
 		printSummary(s.out, label, res, filepath.Join(out, res.Ingested.Case.ID), took)
