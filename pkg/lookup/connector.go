@@ -46,7 +46,7 @@ type Options struct {
 	// process-wide SharedTrailLimiter.
 	TrailLimiter *TrailLimiter
 	// Fanout bounds the concurrent calls one lookup makes (User's per-key
-	// calls, Hunt's per-function calls); default 8.
+	// calls, Hunt's per-function calls); default 12.
 	Fanout int
 	// SES builds the SES reputation reader for an account's config and id;
 	// nil means sesrep.NewReader with the account's shared limiters.
@@ -57,7 +57,7 @@ const (
 	defaultSessionDuration = 15 * time.Minute
 	defaultExpiryWindow    = 2 * time.Minute
 	defaultTrailPageCap    = 5
-	defaultFanout          = 8
+	defaultFanout          = 12
 )
 
 // stsAPI is what the connector calls on STS.
