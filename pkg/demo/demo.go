@@ -260,7 +260,13 @@ func (v *view) LookupEvents(_ context.Context, region string, q evidence.TrailQu
 				continue
 			}
 		case "Username":
-			if id.UserName != q.Value && !strings.Contains(string(rec.RequestParameters), `"userName":"`+q.Value+`"`) {
+			if id.UserName != q.Value {
+				continue
+			}
+		case "ResourceName":
+			// CloudTrail lists the resources an event names; in the demo
+			// data those are the request's string values.
+			if !strings.Contains(string(rec.RequestParameters), `"`+q.Value+`"`) {
 				continue
 			}
 		default:

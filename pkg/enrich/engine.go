@@ -178,6 +178,7 @@ func (r *run) lookups(ctx context.Context) {
 				return err
 			}) {
 				r.with(func(b *evidence.Bundle) { b.RecentIAM = &rec })
+				r.followRecent(ctx, rec)
 			}
 			return nil
 		})
@@ -367,6 +368,38 @@ func (r *run) userChain(ctx context.Context, name string, regions []string) {
 	}
 	for _, region := range regions {
 		g.Go(func() error { r.trail(ctx, region, "Username", name); return nil })
+	}
+	_ = g.Wait()
+}
+
+// MaxRecentFollowUps caps the CloudTrail lookups spent on recently created
+// users and keys: LookupEvents allows 2 calls per second per region.
+const MaxRecentFollowUps = 5
+
+// followRecent asks CloudTrail who created the recent users (IAM events
+// name the user as a resource and are recorded in us-east-1) and what the
+// recent keys did: that is how a backdoor user is traced to the function or
+// key that made it.
+func (r *run) followRecent(ctx context.Context, rec evidence.RecentIAM) {
+	g := new(errgroup.Group)
+	for i, u := range rec.Users {
+		if i == MaxRecentFollowUps {
+			break
+		}
+		g.Go(func() error { r.trail(ctx, DefaultRegion, "ResourceName", u.Name); return nil })
+	}
+	n := 0
+	for _, k := range rec.Keys {
+		if slices.Contains(r.req.AccessKeyIDs, k.ID) {
+			continue // already looked up as a target
+		}
+		if n == MaxRecentFollowUps {
+			break
+		}
+		n++
+		for _, region := range r.regions() {
+			g.Go(func() error { r.trail(ctx, region, "AccessKeyId", k.ID); return nil })
+		}
 	}
 	_ = g.Wait()
 }
