@@ -2,7 +2,6 @@ package lookup
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -173,13 +172,14 @@ func (t *Trail) LookupEvents(ctx context.Context, region string, q evidence.Trai
 }
 
 // parseLookupEvent reads LookupEvents' CloudTrailEvent string, which is the
-// same JSON object a trail delivers to S3.
+// same JSON object a trail delivers to S3; an object without a name or time
+// is as useless to the timeline as a syntax error.
 func parseLookupEvent(s string) (ctrecord.Record, error) {
-	var r ctrecord.Record
-	if err := json.Unmarshal([]byte(s), &r); err != nil {
-		return ctrecord.Record{}, fmt.Errorf("unable to parse CloudTrailEvent: %w", err)
+	r, err := ctrecord.ParseLookupEvent(s)
+	if err != nil {
+		return ctrecord.Record{}, err
 	}
-	if r.EventName == "" || r.EventTime.Equal(time.Time{}) {
+	if r.EventName == "" || r.EventTime.IsZero() {
 		return ctrecord.Record{}, fmt.Errorf("unable to parse CloudTrailEvent: no eventName or eventTime")
 	}
 	return r, nil
