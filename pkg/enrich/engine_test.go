@@ -265,7 +265,9 @@ func TestRunLookupFailuresAreGaps(t *testing.T) {
 	for _, g := range res.Bundle.Gaps {
 		lookups = append(lookups, g.Lookup+": "+g.Reason)
 	}
-	if !slices.ContainsFunc(lookups, func(s string) bool { return strings.HasPrefix(s, "ec2.security-groups: ") && strings.Contains(s, "throttled") }) {
+	if !slices.ContainsFunc(lookups, func(s string) bool {
+		return strings.HasPrefix(s, "ec2.security-groups: ") && strings.Contains(s, "throttled")
+	}) {
 		t.Errorf("gaps %q lack the group failure", lookups)
 	}
 	if n := strings.Count(strings.Join(lookups, "\n"), "ses.reputation: timed out"); n != 2 {
