@@ -28,13 +28,13 @@ func decode(b []byte) ([]byte, string, error) {
 	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
 		return b[3:], EncUTF8BOM, nil
 	case bytes.HasPrefix(b, []byte{0xFF, 0xFE}):
-		return utf16(b, unicode.LittleEndian, EncUTF16LE)
+		return decodeUTF16(b, unicode.LittleEndian, EncUTF16LE)
 	case bytes.HasPrefix(b, []byte{0xFE, 0xFF}):
-		return utf16(b, unicode.BigEndian, EncUTF16BE)
+		return decodeUTF16(b, unicode.BigEndian, EncUTF16BE)
 	case len(b) >= 4 && b[0] != 0 && b[1] == 0 && b[3] == 0:
-		return utf16(b, unicode.LittleEndian, EncUTF16LE)
+		return decodeUTF16(b, unicode.LittleEndian, EncUTF16LE)
 	case len(b) >= 4 && b[0] == 0 && b[2] == 0 && b[1] != 0:
-		return utf16(b, unicode.BigEndian, EncUTF16BE)
+		return decodeUTF16(b, unicode.BigEndian, EncUTF16BE)
 	case utf8.Valid(b):
 		return b, EncUTF8, nil
 	}
@@ -48,7 +48,7 @@ func decode(b []byte) ([]byte, string, error) {
 	return bytes.ToValidUTF8(b, []byte("\uFFFD")), EncUTF8, nil
 }
 
-func utf16(b []byte, order unicode.Endianness, name string) ([]byte, string, error) {
+func decodeUTF16(b []byte, order unicode.Endianness, name string) ([]byte, string, error) {
 	// UseBOM strips a BOM matching either order and falls back to order.
 	out, err := unicode.UTF16(order, unicode.UseBOM).NewDecoder().Bytes(b)
 	if err != nil {
