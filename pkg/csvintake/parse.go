@@ -434,9 +434,12 @@ func clipRunes(s string, n int) string {
 	return s
 }
 
-// sniff picks the separator whose first records have the most consistent
-// number of fields (more than one). csv itself does the counting, so
-// separators inside quoted log excerpts do not count.
+// sniff picks the separator that splits the first record into the most
+// recognised column names (at least two); failing that, the one whose
+// first records have the most consistent number of fields (more than
+// one). A header is the stronger signal: a comma file whose log excerpts
+// all contain ';' is consistent under both. csv does the splitting, so
+// separators inside quoted excerpts do not count.
 func sniff(text []byte) rune {
 	sample := text
 	if len(sample) > 64<<10 {
@@ -446,20 +449,26 @@ func sniff(text []byte) rune {
 		}
 	}
 	best, bestScore, bestFields := ',', 0, 0
+	bestNames, namesSep := 1, rune(0)
 	for _, sep := range []rune{'\t', ';', ','} {
 		r := csv.NewReader(bytes.NewReader(sample))
 		r.Comma, r.LazyQuotes, r.FieldsPerRecord = sep, true, -1
 		counts := map[int]int{}
+		first := true
 		for range 20 {
 			rec, err := r.Read()
 			if errors.Is(err, io.EOF) {
 				break
 			}
-			if err != nil {
+			if err != nil || blank(rec) {
 				continue
 			}
-			if !blank(rec) {
-				counts[len(rec)]++
+			counts[len(rec)]++
+			if first {
+				first = false
+				if n := knownNames(rec); n > bestNames {
+					bestNames, namesSep = n, sep
+				}
 			}
 		}
 		for fields, n := range counts {
@@ -471,7 +480,21 @@ func sniff(text []byte) rune {
 			}
 		}
 	}
+	if namesSep != 0 {
+		return namesSep
+	}
 	return best
+}
+
+// knownNames counts the cells of a would-be header that name a column.
+func knownNames(rec []string) int {
+	n := 0
+	for _, c := range rec {
+		if _, ok := headerNames[normHeader(c)]; ok {
+			n++
+		}
+	}
+	return n
 }
 
 func sepName(r rune) string {

@@ -309,6 +309,8 @@ func TestHeaderRecognition(t *testing.T) {
 			[]string{"", "resource"}, "203.0.113.9"},
 		{"korean", "내용\t프로토콜\t포트\t시간\tIP 주소\nx\tTCP\t25\t2024-06-10\t203.0.113.9\n",
 			[]string{"details", "protocol", "port", "time", "resource"}, "203.0.113.9"},
+		{"header decides the separator", "ip,time,log\n203.0.113.9,2024-06-10,a;b,,\n",
+			[]string{"resource", "time", "details"}, "203.0.113.9"},
 		{"no resource column: found by content", "time,hostname,log\n2024-06-10,203.0.113.9,x\n",
 			[]string{"time", "", "details"}, "203.0.113.9"},
 	}
@@ -355,4 +357,25 @@ func FuzzParse(f *testing.F) {
 		}
 		_ = GroupRows(p.Rows)
 	})
+}
+
+func TestSniff(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		in   string
+		want rune
+	}{
+		// Consistent under ';' (excerpts) but the header says ','.
+		{"header wins", "ip,time,log\n1,2,a;b,,\n1,2,a;b,\n1,2,a;b,,,\n", ','},
+		{"no header: most consistent", "203.0.113.1;x,y;z\n203.0.113.2;x;z\n203.0.113.3;x,y,w;z\n", ';'},
+		{"tabs", "a\tb\tc\n1\t2\t3\n", '\t'},
+		{"one column", "203.0.113.1\n203.0.113.2\n", ','},
+		{"quoted separators ignored", "\"a;b;c\",d\n\"e;f;g\",h\n", ','},
+	}
+	for _, tt := range tests {
+		if got := sniff([]byte(tt.in)); got != tt.want {
+			t.Errorf("%s: sniff = %q, want %q", tt.name, got, tt.want)
+		}
+	}
 }
