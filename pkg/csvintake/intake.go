@@ -471,10 +471,10 @@ var ownerTags = []string{"Owner", "owner", "Team", "team", "Contact", "contact",
 
 func ownerOf(account string, n evidence.NetworkInterface, in *evidence.Instance) string {
 	var parts []string
-	if n.RequesterManaged || n.RequesterID != "" && n.RequesterID != account {
-		parts = append(parts, "managed by "+orUnknown(n.RequesterID)+" for")
-	}
-	if account != "" {
+	switch {
+	case (n.RequesterManaged || n.RequesterID != "" && n.RequesterID != account) && account != "":
+		parts = append(parts, "account "+account+" (managed for it by "+orUnknown(n.RequesterID)+")")
+	case account != "":
 		parts = append(parts, "account "+account)
 	}
 	if in != nil {

@@ -74,18 +74,28 @@ var mdText = map[string]map[string]string{
 
 func mt(lang, k string) string { return mdText[report.Lang(lang)][k] }
 
-// Markdown renders the standard case report followed by the list's
-// sections. The per-resource table replaces the standard entity list,
+// Markdown renders the standard case report with the list's sections
+// after its overview. The per-resource table replaces the standard entity list,
 // which would only repeat it. Every cell that came from the file or from
 // the account is escaped.
 func Markdown(r *Report, lang string) []byte {
 	base := r.Report
 	base.Entities, base.NewEntities = nil, nil
-	var b strings.Builder
-	b.Write(report.Markdown(&base, lang))
-	b.WriteString("\n")
-	writeIntake(&b, &r.Intake, lang)
-	return []byte(b.String())
+	var list strings.Builder
+	writeIntake(&list, &r.Intake, lang)
+	md := string(report.Markdown(&base, lang))
+	// The list is what this case is about, so it goes right after the
+	// overview (the first H2 section); appended if the layout changes.
+	first := strings.Index(md, "\n## ")
+	if first < 0 {
+		return []byte(md + "\n" + list.String())
+	}
+	next := strings.Index(md[first+1:], "\n## ")
+	if next < 0 {
+		return []byte(md + "\n" + list.String())
+	}
+	at := first + 1 + next + 1
+	return []byte(md[:at] + list.String() + md[at:])
 }
 
 func esc(s string) string { return report.EscapeMarkdown(s, mdCell) }

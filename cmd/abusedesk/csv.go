@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/abusedesk/abusedesk/pkg/app"
+	"github.com/abusedesk/abusedesk/pkg/config"
+	"github.com/abusedesk/abusedesk/pkg/csvintake"
+)
+
+func init() {
+	register(command{name: "csv", summary: "import a list of accused IPs/instances (CSV) as one outbound case against the embedded demo account", run: runCSV})
+}
+
+// listFlag collects a repeatable flag; "a,b" counts as two values.
+type listFlag []string
+
+func (l *listFlag) String() string { return strings.Join(*l, ",") }
+
+func (l *listFlag) Set(v string) error {
+	for _, s := range strings.Split(v, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			*l = append(*l, s)
+		}
+	}
+	return nil
+}
+
+func runCSV(ctx context.Context, args []string, s stdio) int {
+	fs := flag.NewFlagSet("csv", flag.ContinueOnError)
+	fs.SetOutput(s.err)
+	out := fs.String("out", "out", "directory for cases, reports and the outbox")
+	account := fs.String("account", "", "affected account id (required)")
+	caseID := fs.String("case", "", "attach to this existing case instead of opening an outbound-report case")
+	category := fs.String("category", "", "category of a new case (spam, port-scanning, dos, ...); unknown when empty")
+	notifyFlag := fs.Bool("notify", false, "also deliver the report (demo: to the outbox)")
+	verbose := fs.Bool("v", false, "log each stage to stderr")
+	var regions listFlag
+	fs.Var(&regions, "region", "region to look addresses up in; repeat or comma-separate (default: the case's region, else us-east-1)")
+	fs.Usage = func() {
+		fmt.Fprintln(s.err, "usage: abusedesk csv [--out DIR] --account ID [--case ID] [--region R ...] FILE")
+		fmt.Fprintln(s.err, "\nFILE lists accused resources (IP addresses, instance ids or ARNs) with times, ports and")
+		fmt.Fprintln(s.err, "log excerpts: CSV, semicolon or tab separated, UTF-8/UTF-16/CP949, header optional.")
+		fmt.Fprintln(s.err, "'-' reads standard input. The demo account holds addresses in us-west-2 and us-east-1.")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 1 || *account == "" {
+		fs.Usage()
+		return 2
+	}
+	cfg, err := config.FromEnv(nil)
+	if err != nil {
+		fmt.Fprintln(s.err, "abusedesk csv:", err)
+		return 2
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelInfo
+	}
+	log := slog.New(slog.NewTextHandler(s.err, &slog.HandlerOptions{Level: level}))
+	p, err := app.Demo(cfg, *out, nil, log)
+	if err != nil {
+		fmt.Fprintln(s.err, "abusedesk csv:", err)
+		return 1
+	}
+	path := fs.Arg(0)
+	data, err := readList(path, s.in)
+	if err != nil {
+		fmt.Fprintf(s.err, "%s: %v\n", path, err)
+		return 1
+	}
+	start := time.Now()
+	res, err := (&csvintake.Importer{Pipeline: p}).Import(ctx, data, csvintake.Options{
+		Account: *account, CaseID: *caseID, Regions: regions, Category: *category,
+		Source: filepath.Base(path), Notify: *notifyFlag,
+	})
+	took := time.Since(start)
+	if err != nil {
+		fmt.Fprintf(s.err, "%s: %v\n", path, err)
+		return 1
+	}
+	printImport(s.out, path, res, filepath.Join(*out, res.Case.ID), took)
+	return 0
+}
+
+func readList(path string, stdin io.Reader) ([]byte, error) {
+	var r io.Reader = stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("unable to read list: %w", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, csvintake.MaxBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("unable to read list: %w", err)
+	}
+	if len(b) > csvintake.MaxBytes {
+		return nil, fmt.Errorf("unable to read list: larger than %d bytes", csvintake.MaxBytes)
+	}
+	return b, nil
+}
+
+// printImport summarises an import; the per-resource detail is in the
+// reports it points to.
+func printImport(w io.Writer, label string, res csvintake.Result, dir string, took time.Duration) {
+	c := res.Case
+	if res.Report == nil {
+		fmt.Fprintf(w, "%s: case %s %s: this list is already on the case, nothing to do (%s)\n", oneLine(label), c.ID, res.Status, took.Round(time.Microsecond))
+		return
+	}
+	r, in := res.Report, res.Report.Intake
+	fmt.Fprintf(w, "%s: case %s (%s, revision %d)\n", oneLine(label), c.ID, res.Status, r.Revision)
+	fmt.Fprintf(w, "  account %s  %s %s  category %s  risk %s\n", r.Account, r.Service, r.Code, r.Category, strings.ToUpper(r.Risk.String()))
+	fmt.Fprintf(w, "  list: %s, separator %s, %d row(s), %d line(s) not used\n", in.Encoding, in.Separator, in.Rows, len(res.Parsed.Rejected))
+	fmt.Fprintf(w, "  %d resource(s) in the account or not checkable, %d not in the account (looked up in %s)\n",
+		len(in.Resources), len(in.NotInAccount), strings.Join(in.Regions, ", "))
+	for i, e := range in.Resources {
+		if i == 10 {
+			fmt.Fprintf(w, "  … and %d more\n", len(in.Resources)-10)
+			break
+		}
+		desc := e.What
+		if e.Status != csvintake.StatusFound {
+			desc = e.Status + ": " + e.Reason
+		}
+		fmt.Fprintf(w, "  - %s  %d row(s)  [%s]  %s\n", oneLine(e.Resource.Value), e.Rows, e.Risk, oneLine(desc))
+	}
+	if len(res.Outcome.Deliveries) > 0 {
+		var states []string
+		for _, d := range res.Outcome.Deliveries {
+			states = append(states, d.Channel+" "+d.State)
+		}
+		fmt.Fprintf(w, "  notified: %s\n", strings.Join(states, ", "))
+	}
+	fmt.Fprintf(w, "  outputs: %s/{report.json,report.md}\n", dir)
+	fmt.Fprintf(w, "  took %s\n", took.Round(time.Microsecond))
+}
+
