@@ -149,4 +149,3 @@ func printImport(w io.Writer, label string, res csvintake.Result, dir string, to
 	fmt.Fprintf(w, "  outputs: %s/{report.json,report.md}\n", dir)
 	fmt.Fprintf(w, "  took %s\n", took.Round(time.Microsecond))
 }
-
