@@ -60,15 +60,10 @@ var memberScopedResources = map[string][]string{
 	},
 }
 
-// tableDataActions are the item-level calls the store makes; transactions are
-// authorised per contained operation, so there is no Transact* action here.
+// tableDataActions are exactly the item calls pkg/store/dynamo makes: it
+// serialises by conditional Put/Update, so no Query, Batch* or Delete.
 var tableDataActions = []string{
 	"dynamodb:GetItem",
-	"dynamodb:BatchGetItem",
-	"dynamodb:Query",
 	"dynamodb:PutItem",
 	"dynamodb:UpdateItem",
-	"dynamodb:DeleteItem",
-	"dynamodb:ConditionCheckItem",
-	"dynamodb:BatchWriteItem",
 }

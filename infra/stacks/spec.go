@@ -19,7 +19,7 @@ const (
 	DefaultMemberRole   = "AbuseDeskReadOnly"
 	TablePartitionKey   = "pk"
 	TableSortKey        = "sk"
-	TableTTLAttribute   = "expiresAt"
+	TableTTLAttribute   = "ttl"
 	ReportPrefix        = "reports/"
 	IntakePrefix        = "intake/"
 	DefaultSESRegions   = "us-east-1"
