@@ -40,6 +40,14 @@ const (
 	StatusNotChecked   = "not-checked"   // no lookup could say (failed, or a kind we cannot look up)
 )
 
+// ErrInvalid marks a list or options that will never import: retrying
+// cannot help, so the S3 trigger drops the object instead of failing.
+var ErrInvalid = errors.New("invalid list")
+
+func invalid(format string, args ...any) error {
+	return fmt.Errorf("unable to import list: %w: %s", ErrInvalid, fmt.Sprintf(format, args...))
+}
+
 // Options say where a list goes.
 type Options struct {
 	Account string
@@ -108,6 +116,8 @@ type Report struct {
 type Result struct {
 	Case     *cases.Case
 	Revision *cases.Revision // nil for a file already imported
+	// Existing is the revision that already holds a duplicate list.
+	Existing *cases.Revision
 	Status   string          // pipeline.StatusOpened, StatusUpdated or StatusDuplicate
 	Parsed   *Parsed
 	Report   *Report
@@ -131,34 +141,34 @@ func (im *Importer) Import(ctx context.Context, data []byte, opts Options) (Resu
 		return Result{}, errors.New("unable to import list: pipeline needs a store and an engine")
 	}
 	if !accountRE.MatchString(opts.Account) {
-		return Result{}, fmt.Errorf("unable to import list: account %q is not a 12-digit account id", clipCell(opts.Account))
+		return Result{}, invalid("account %q is not a 12-digit account id", clipCell(opts.Account))
 	}
 	if opts.CaseID != "" && !caseIDRE.MatchString(opts.CaseID) {
-		return Result{}, fmt.Errorf("unable to import list: %q is not a case id", clipCell(opts.CaseID))
+		return Result{}, invalid("%q is not a case id", clipCell(opts.CaseID))
 	}
 	category := health.CategoryUnknown
 	if opts.Category != "" {
 		category = health.Category(opts.Category)
 		if !slices.Contains(health.Categories, category) {
-			return Result{}, fmt.Errorf("unable to import list: unknown category %q", clipCell(opts.Category))
+			return Result{}, invalid("unknown category %q", clipCell(opts.Category))
 		}
 	}
 	for _, r := range opts.Regions {
 		if !regionRE.MatchString(r) {
-			return Result{}, fmt.Errorf("unable to import list: %q is not a region", clipCell(r))
+			return Result{}, invalid("%q is not a region", clipCell(r))
 		}
 	}
 	parsed, err := Parse(data)
 	if err != nil {
-		return Result{}, err
+		return Result{}, fmt.Errorf("unable to import list: %w: %w", ErrInvalid, err)
 	}
 	res := Result{Parsed: parsed}
 	if len(parsed.Rows) == 0 {
-		msg := fmt.Sprintf("unable to import list: no usable rows in %d record(s)", parsed.Records)
+		msg := fmt.Sprintf("no usable rows in %d record(s)", parsed.Records)
 		if len(parsed.Rejected) > 0 {
 			msg += fmt.Sprintf("; line %d: %s", parsed.Rejected[0].Line, parsed.Rejected[0].Reason)
 		}
-		return res, errors.New(msg)
+		return res, invalid("%s", msg)
 	}
 	sum := sha256.Sum256(data)
 	digest := hex.EncodeToString(sum[:])
@@ -168,10 +178,12 @@ func (im *Importer) Import(ctx context.Context, data []byte, opts Options) (Resu
 	if err != nil {
 		return res, err
 	}
-	res.Case, res.Revision, res.Status = c, rev, status
-	if rev == nil {
+	res.Case, res.Status = c, status
+	if status == pipeline.StatusDuplicate {
+		res.Existing = rev
 		return res, nil
 	}
+	res.Revision = rev
 	regions := lookupRegions(opts.Account, opts.Regions, groups, c.Region)
 	req := enrich.Request{
 		Account: c.Account, CaseID: c.ID, Category: c.Category, Code: c.Code, HomeRegion: c.Region,
@@ -240,7 +252,7 @@ func (im *Importer) now() time.Time {
 
 // record opens or updates the case. Each import is its own revision,
 // marked with the file's digest as EventID; a revision with that digest
-// already on the case makes the import a duplicate.
+// already on the case makes the import a duplicate, and is returned.
 func (im *Importer) record(ctx context.Context, opts Options, category health.Category, digest string, groups []Group) (*cases.Case, *cases.Revision, string, error) {
 	store := im.Pipeline.Store
 	eventID := EventIDPrefix + digest
@@ -270,7 +282,7 @@ func (im *Importer) record(ctx context.Context, opts Options, category health.Ca
 		status := pipeline.StatusUpdated
 		switch {
 		case errors.Is(err, cases.ErrNotFound) && opts.CaseID != "":
-			return nil, nil, "", fmt.Errorf("unable to attach list to case %s: %w", id, err)
+			return nil, nil, "", fmt.Errorf("unable to attach list to case %s: %w: %w", id, ErrInvalid, err)
 		case errors.Is(err, cases.ErrNotFound):
 			u.Account, u.EventArn, u.Service, u.Code, u.Category = opts.Account, eventID, Service, Code, string(category)
 			u.Status, u.Started = "open", started
@@ -280,13 +292,13 @@ func (im *Importer) record(ctx context.Context, opts Options, category health.Ca
 		case c.Account != opts.Account:
 			// A case id is not a secret; never let a list for one account
 			// land on another account's case.
-			return nil, nil, "", fmt.Errorf("unable to attach list to case %s: it belongs to account %s, not %s", id, c.Account, opts.Account)
+			return nil, nil, "", fmt.Errorf("unable to attach list to case %s: %w: it belongs to account %s, not %s", id, ErrInvalid, c.Account, opts.Account)
 		default:
 			u.Account, u.EventArn, u.Service, u.Code, u.Category = c.Account, c.EventArn, c.Service, c.Code, c.Category
 			u.Region, u.Status = c.Region, c.Status
 		}
-		if slices.ContainsFunc(c.Revisions, func(r cases.Revision) bool { return r.EventID == eventID }) {
-			return c, nil, pipeline.StatusDuplicate, nil
+		if i := slices.IndexFunc(c.Revisions, func(r cases.Revision) bool { return r.EventID == eventID }); i >= 0 {
+			return c, &c.Revisions[i], pipeline.StatusDuplicate, nil
 		}
 		// The update key is a time to the second; two lists attached in
 		// the same second must still be two revisions.
@@ -297,7 +309,7 @@ func (im *Importer) record(ctx context.Context, opts Options, category health.Ca
 		prev := len(c.Revisions)
 		rev := c.Apply(u, im.now())
 		if rev == nil {
-			return c, nil, pipeline.StatusDuplicate, nil
+			return nil, nil, "", fmt.Errorf("unable to record list on case %s: update key collision", id)
 		}
 		err = store.Save(ctx, c, prev)
 		if errors.Is(err, cases.ErrConflict) {
