@@ -118,7 +118,7 @@ type Result struct {
 	Revision *cases.Revision // nil for a file already imported
 	// Existing is the revision that already holds a duplicate list.
 	Existing *cases.Revision
-	Status   string          // pipeline.StatusOpened, StatusUpdated or StatusDuplicate
+	Status   string // pipeline.StatusOpened, StatusUpdated or StatusDuplicate
 	Parsed   *Parsed
 	Report   *Report
 	Outcome  notify.Outcome
