@@ -212,6 +212,11 @@ func TestMalformed(t *testing.T) {
 		{"putevents detail not a string", `[{"DetailType":"AWS Health Abuse Event","Source":"aws.health","Detail":{"service":"ABUSE"}}]`, false, "Detail must be a JSON string"},
 		{"putevents detail not JSON", `[{"DetailType":"AWS Health Abuse Event","Source":"aws.health","Detail":"{not json"}]`, false, "not a Health detail"},
 		{"ordinary event", string(readFile(t, realdataDir+"/aws-health-event-sample-2.json")), true, "service EC2 (AWS_EC2_INSTANCE_STORE_DRIVE_PERFORMANCE_DEGRADED) is not ABUSE or RISK"},
+		{"sns-wrapped ordinary event", `{"Records":[{"Sns":{"Message":` + jsonString(t, readFile(t, realdataDir+"/aws-health-event-sample-1.json")) + `}}]}`, true, "service ELASTICLOADBALANCING"},
+		{"sns-wrapped wrong source", `{"Records":[{"Sns":{"Message":` + jsonString(t, []byte(strings.Replace(validEvent, `"aws.health"`, `"aws.s3"`, 1))) + `}}]}`, false, `source is "aws.s3"`},
+		{"putevents mock source", string(readFile(t, realdataDir+"/aws-health-tools-dos-mockpayload.putevents.json")), false, `source is "awsmock.health", want aws.health`},
+		{"putevents entry without Source", `[{"DetailType":"AWS Health Abuse Event","Detail":"{\"eventArn\":\"a\",\"service\":\"ABUSE\",\"eventTypeCode\":\"X\"}"}]`, false, `source is ""`},
+		{"putevents ordinary event", `[{"DetailType":"AWS Health Event","Source":"aws.health","Detail":"{\"eventArn\":\"a\",\"service\":\"EC2\",\"eventTypeCode\":\"AWS_EC2_X\"}"}]`, true, "service EC2 (AWS_EC2_X)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -239,6 +244,15 @@ func TestMalformed(t *testing.T) {
 			}
 		})
 	}
+}
+
+func jsonString(t *testing.T, b []byte) string {
+	t.Helper()
+	out, err := json.Marshal(string(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
 }
 
 func decodeAndValidate(raw []byte) error {
