@@ -139,6 +139,15 @@ func (c *Case) Apply(u Update, now time.Time) *Revision {
 	if slices.ContainsFunc(c.Revisions, func(r Revision) bool { return r.UpdateKey == key }) {
 		return nil
 	}
+	// Compare with the newest update seen, not the last one applied: two
+	// late updates in a row must not reopen a case either.
+	newest := true
+	for _, r := range c.Revisions {
+		if u.Updated.Before(r.Updated) {
+			newest = false
+			break
+		}
+	}
 	n := len(c.Revisions) + 1
 	rev := Revision{
 		N: n, UpdateKey: key, Updated: u.Updated.UTC(), Received: now.UTC(), EventID: u.EventID,
@@ -147,14 +156,16 @@ func (c *Case) Apply(u Update, now time.Time) *Revision {
 	for _, e := range u.Entities {
 		i := slices.IndexFunc(c.Entities, func(have Entity) bool { return have.Value == e.Value })
 		if i >= 0 {
-			c.Entities[i].Status = e.Status
+			if newest {
+				c.Entities[i].Status = e.Status
+			}
 			continue
 		}
 		c.Entities = append(c.Entities, Entity{Value: e.Value, Status: e.Status, Revision: n})
 		rev.NewEntities = append(rev.NewEntities, e.Value)
 	}
 	// An older update arriving late must not reopen a closed case.
-	if latest := c.Latest(); latest == nil || !u.Updated.Before(latest.Updated) {
+	if newest {
 		c.Status = u.Status
 		if u.Description != "" {
 			c.Description = u.Description
