@@ -292,3 +292,24 @@ func jsonOf(c *cases.Case) (string, error) {
 	b, err := json.MarshalIndent(c, "", " ")
 	return string(b), err
 }
+
+// TestApplyTwoLateUpdates: the newest update decides the status however
+// many older ones arrive after it, and in whatever order.
+func TestApplyTwoLateUpdates(t *testing.T) {
+	t.Parallel()
+	closed := update(t0.Add(48*time.Hour), 1, "closed", "i-aaaaaaaa")
+	closed.Entities[0].Status = "RESOLVED"
+	c := cases.New(closed, now)
+	c.Apply(closed, now)
+	c.Apply(update(t0, 1, "open", "i-aaaaaaaa"), now)
+	c.Apply(update(t0.Add(24*time.Hour), 1, "open", "i-aaaaaaaa"), now)
+	if len(c.Revisions) != 3 {
+		t.Fatalf("%d revisions", len(c.Revisions))
+	}
+	if c.Status != "closed" || c.Description != closed.Description {
+		t.Errorf("status %q, description %q: a late update reopened the case", c.Status, c.Description)
+	}
+	if c.Entities[0].Status != "RESOLVED" {
+		t.Errorf("entity status %q: a late update overwrote the newest", c.Entities[0].Status)
+	}
+}
