@@ -39,7 +39,7 @@ type counter struct {
 	conns int
 }
 
-func newCounter(t *testing.T) *counter {
+func newCounter(t testing.TB) *counter {
 	t.Helper()
 	w, err := demo.Default()
 	if err != nil {
@@ -96,7 +96,7 @@ func (e *countingEC2) SecurityGroups(ctx context.Context, region string, ids []s
 
 var fixedNow = time.Date(2024, 6, 14, 9, 0, 0, 0, time.UTC)
 
-func newImporter(t *testing.T, conn enrich.Connector) (*Importer, string) {
+func newImporter(t testing.TB, conn enrich.Connector) (*Importer, string) {
 	t.Helper()
 	w, err := demo.Default()
 	if err != nil {
