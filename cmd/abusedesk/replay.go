@@ -91,7 +91,8 @@ func readInput(path string, stdin io.Reader) ([]byte, error) {
 }
 
 // replayFile runs every event in one file. A skipped event is reported and
-// is not an error; invalid input is.
+// is not an error; invalid input is, and a file with any invalid event is
+// rejected whole so that nothing is written for it.
 func replayFile(ctx context.Context, p *pipeline.Pipeline, path, out string, s stdio) error {
 	raw, err := readInput(path, s.in)
 	if err != nil {
@@ -101,32 +102,48 @@ func replayFile(ctx context.Context, p *pipeline.Pipeline, path, out string, s s
 	if err != nil {
 		return err
 	}
-	var errs []error
-	for i, ev := range evs {
-		// The caller prefixes errors with the path; only an item index is
-		// added here.
-		label, errLabel := path, func(err error) error { return err }
+	// The caller prefixes errors with the path; only an item index is
+	// added here.
+	label := func(i int) string {
 		if len(evs) > 1 {
-			label = fmt.Sprintf("%s[%d]", path, i)
-			errLabel = func(err error) error { return fmt.Errorf("item %d: %w", i, err) }
+			return fmt.Sprintf("%s[%d]", path, i)
 		}
+		return path
+	}
+	errLabel := func(i int, err error) error {
+		if len(evs) > 1 {
+			return fmt.Errorf("item %d: %w", i, err)
+		}
+		return err
+	}
+	var errs []error
+	notices := make([]*health.Notice, len(evs))
+	for i, ev := range evs {
 		n, err := health.Validate(ev)
-		if health.IsSkip(err) {
-			fmt.Fprintf(s.out, "%s: %v\n", label, err)
-			continue
+		switch {
+		case health.IsSkip(err):
+			fmt.Fprintf(s.out, "%s: %v\n", label(i), err)
+		case err != nil:
+			errs = append(errs, errLabel(i, err))
+		default:
+			notices[i] = &n
 		}
-		if err != nil {
-			errs = append(errs, errLabel(err))
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	for i, n := range notices {
+		if n == nil {
 			continue
 		}
 		start := time.Now()
-		res, err := p.Process(ctx, n)
+		res, err := p.Process(ctx, *n)
 		took := time.Since(start)
 		if err != nil {
-			errs = append(errs, errLabel(err))
+			errs = append(errs, errLabel(i, err))
 			continue
 		}
-		printSummary(s.out, label, res, filepath.Join(out, res.Ingested.Case.ID), took)
+		printSummary(s.out, label(i), res, filepath.Join(out, res.Ingested.Case.ID), took)
 	}
 	return errors.Join(errs...)
 }
