@@ -148,6 +148,10 @@ func TestReplayTwiceIsIdempotent(t *testing.T) {
 	}
 }
 
+const validEventJSON = `{"detail-type":"AWS Health Abuse Event","source":"aws.health","account":"123456789012",
+"detail":{"eventArn":"arn:aws:health:global::event/X","service":"ABUSE","eventTypeCode":"AWS_ABUSE_DOS_REPORT",
+"lastUpdatedTime":"Mon, 10 Feb 2025 09:15:00 GMT"}}`
+
 func TestReplayBadInput(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -158,6 +162,7 @@ func TestReplayBadInput(t *testing.T) {
 		{"not health", `{"detail-type":"x","source":"aws.ec2","detail":{}}`, `source is "aws.ec2"`},
 		{"no detail fields", `{"detail-type":"AWS Health Event","source":"aws.health","detail":{}}`, "lacks eventArn"},
 		{"array with one bad item", `[{"detail":{}}, 42]`, "item 1"},
+		{"array with one valid and one invalid event", "[" + validEventJSON + "," + strings.Replace(validEventJSON, `"aws.health"`, `"aws.s3"`, 1) + "]", `item 1: invalid event: source is "aws.s3"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
