@@ -57,8 +57,6 @@ type Report struct {
 	Warnings []string                   `json:"warnings,omitempty"`
 	// Locations of the archived reports (file paths or s3:// URIs).
 	Locations map[string]string `json:"locations,omitempty"`
-	// ElapsedMS is how long the pipeline took for this revision.
-	ElapsedMS float64 `json:"elapsedMs,omitempty"`
 }
 
 // Top returns the findings shown to people: high and critical.
