@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -65,8 +64,7 @@ func Handlers(ctx context.Context, cfg config.Config, stageName string, log *slo
 	if err := cfg.Require(names...); err != nil {
 		return nil, err
 	}
-	region := os.Getenv("AWS_REGION")
-	awsCfg, err := awsx.LoadConfig(ctx, region, awsx.RetryOptions{})
+	awsCfg, err := awsx.LoadConfig(ctx, cfg.Region, awsx.RetryOptions{})
 	if err != nil {
 		return nil, err
 	}

@@ -36,6 +36,12 @@ const (
 	// EnvContactsFile names a JSON contacts file for local runs (demo mode);
 	// in AWS the contacts live in the table.
 	EnvContactsFile = "ABUSEDESK_CONTACTS_FILE"
+	// EnvRegion is set by the Lambda runtime; the CLI takes it from the
+	// usual AWS configuration.
+	EnvRegion = "AWS_REGION"
+	// EnvIntakeRegions lists where CSV-imported addresses are looked up
+	// (comma-separated); the function's own region when unset.
+	EnvIntakeRegions = "ABUSEDESK_INTAKE_REGIONS"
 )
 
 // Config is the whole configuration.
@@ -56,6 +62,8 @@ type Config struct {
 	SESRegions       []string
 	TTLDays          int
 	ContactsFile     string
+	Region           string
+	IntakeRegions    []string
 }
 
 // FromEnv reads the configuration from the environment via getenv.
@@ -80,6 +88,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		SESRegions:       list(getenv(EnvSESRegions)),
 		TTLDays:          400,
 		ContactsFile:     getenv(EnvContactsFile),
+		Region:           getenv(EnvRegion),
+		IntakeRegions:    list(getenv(EnvIntakeRegions)),
 	}
 	if c.Mode == "" {
 		c.Mode = ModeAWS
@@ -92,6 +102,9 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.Sender == "" && c.Mode == ModeDemo {
 		c.Sender = "abuse-desk@msp.example"
+	}
+	if len(c.IntakeRegions) == 0 && c.Region != "" {
+		c.IntakeRegions = []string{c.Region}
 	}
 	if c.SenderName == "" {
 		c.SenderName = "abusedesk"

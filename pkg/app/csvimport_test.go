@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -6,16 +6,15 @@ import (
 	"log/slog"
 	"slices"
 	"testing"
+
+	"github.com/abusedesk/abusedesk/pkg/config"
 )
 
-// Not parallel: app.Handlers reads AWS_REGION from the process
-// environment.
-func TestBuild(t *testing.T) {
-	t.Setenv("AWS_REGION", "ap-northeast-2")
+func TestCSVImportWiring(t *testing.T) {
+	t.Parallel()
 	base := map[string]string{
-		"ABUSEDESK_TABLE": "abusedesk", "ABUSEDESK_BUS": "abusedesk", "ABUSEDESK_REPORT_BUCKET": "reports-bucket",
-		"ABUSEDESK_EXTERNAL_ID": "ext", "AWS_REGION": "ap-northeast-2",
-		"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret",
+		config.EnvTable: "abusedesk", config.EnvBus: "abusedesk", config.EnvReportBucket: "reports-bucket",
+		config.EnvExternalID: "ext", config.EnvRegion: "ap-northeast-2",
 	}
 	with := func(k, v string) func(string) string {
 		return func(name string) string {
@@ -33,14 +32,20 @@ func TestBuild(t *testing.T) {
 		ok      bool
 	}{
 		{"defaults to the function's region", with("", ""), []string{"ap-northeast-2"}, true},
-		{"intake regions", with(EnvIntakeRegions, "us-west-2, us-east-1"), []string{"us-west-2", "us-east-1"}, true},
-		{"no bucket", with("ABUSEDESK_REPORT_BUCKET", ""), nil, false},
+		{"intake regions", with(config.EnvIntakeRegions, "us-west-2, us-east-1"), []string{"us-west-2", "us-east-1"}, true},
+		{"no bucket", with(config.EnvReportBucket, ""), nil, false},
+		{"no region at all", with(config.EnvRegion, ""), nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h, err := build(context.Background(), tt.getenv, log)
+			t.Parallel()
+			cfg, err := config.FromEnv(tt.getenv)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h, err := CSVImport(context.Background(), cfg, log)
 			if (err == nil) != tt.ok {
-				t.Fatalf("build: %v, want ok %v", err, tt.ok)
+				t.Fatalf("CSVImport: %v, want ok %v", err, tt.ok)
 			}
 			if err != nil {
 				return
