@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslambda"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awslogs"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awss3"
+	"github.com/aws/aws-cdk-go/awscdk/v2/awss3notifications"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awsses"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssns"
 	"github.com/aws/aws-cdk-go/awscdk/v2/awssnssubscriptions"
@@ -108,8 +109,8 @@ type Central struct {
 }
 
 type centralParams struct {
-	externalID, senderEmail, senderIdentity, onCallEmail, replyTo, defaultRecipient, sesRegions awscdk.CfnParameter
-	identityName                                                                                *string
+	externalID, senderEmail, senderIdentity, onCallEmail, replyTo, defaultRecipient, sesRegions, intakeRegions awscdk.CfnParameter
+	identityName                                                                                               *string
 }
 
 // NewCentral builds the central stack.
@@ -281,6 +282,10 @@ func centralParameters(stack awscdk.Stack) *centralParams {
 			Type: jsii.String("String"), Default: jsii.String(DefaultSESRegions),
 			Description: jsii.String("Comma list of extra regions in which enrich checks member SES sending"),
 		}),
+		intakeRegions: awscdk.NewCfnParameter(stack, jsii.String("IntakeRegions"), &awscdk.CfnParameterProps{
+			Type: jsii.String("String"), Default: jsii.String(""),
+			Description: jsii.String("Comma list of regions CSV-imported resources are looked up in; empty means the stack's region"),
+		}),
 	}
 	noIdentity := awscdk.NewCfnCondition(stack, jsii.String("SenderIdentityIsAddress"), &awscdk.CfnConditionProps{
 		Expression: awscdk.Fn_ConditionEquals(p.senderIdentity.ValueAsString(), jsii.String("")),
@@ -434,6 +439,7 @@ func (c *Central) addFunction(stack awscdk.Stack, spec FunctionSpec, cfg Central
 			"ABUSEDESK_MEMBER_ROLE_NAME":    jsii.String(cfg.MemberRoleName),
 			"ABUSEDESK_EXTERNAL_ID":         p.externalID.ValueAsString(),
 			"ABUSEDESK_SES_REGIONS":         p.sesRegions.ValueAsString(),
+			"ABUSEDESK_INTAKE_REGIONS":      p.intakeRegions.ValueAsString(),
 		},
 	})
 	c.Functions[spec.Name] = fn
@@ -499,6 +505,14 @@ func (c *Central) addRules(stack awscdk.Stack, cfg CentralConfig) {
 	}
 	for _, spec := range cfg.Functions {
 		id := envName(spec.Name)
+		if spec.S3Intake {
+			// S3 notifications invoke asynchronously: the function's own
+			// retry attempts, maximum event age and DLQ apply.
+			c.Bucket.AddEventNotification(awss3.EventType_OBJECT_CREATED,
+				awss3notifications.NewLambdaDestination(c.Functions[spec.Name]),
+				&awss3.NotificationKeyFilter{Prefix: jsii.String(IntakePrefix)})
+			continue
+		}
 		if spec.TriggerDetailType == "" {
 			awsevents.NewRule(stack, jsii.String(id+"HealthDefaultBusRule"), &awsevents.RuleProps{
 				Description:  jsii.String("AWS Health ABUSE/RISK events of this account"),

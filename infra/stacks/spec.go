@@ -48,8 +48,11 @@ type FunctionSpec struct {
 	// otherwise be exhausted; 0 leaves the function on the unreserved pool.
 	ReservedConcurrency float64
 	// TriggerDetailType is the custom-bus detail-type that invokes the
-	// function; empty means the function is triggered by AWS Health events.
+	// function; empty (and no S3Intake) means AWS Health events trigger it.
 	TriggerDetailType string
+	// S3Intake means uploads under the report bucket's intake/ prefix
+	// trigger the function (S3 event notifications, events.S3Event).
+	S3Intake bool
 	// Emits is the only detail-type the function may put on the bus.
 	Emits string
 
@@ -99,5 +102,18 @@ var Functions = []FunctionSpec{
 		SendsEmail:          true,
 		PublishesAlerts:     true,
 		WritesReports:       true,
+	},
+	{
+		Name:        "csvimport",
+		Description: "abusedesk csvimport: uploaded resource lists to enriched cases",
+		MemoryMB:    512,
+		Timeout:     5 * time.Minute,
+		S3Intake:    true,
+		// Same member-account API limits as enrich.
+		ReservedConcurrency: 2,
+		Emits:               DetailCaseEnriched,
+		AssumesMemberRole:   true,
+		WritesReports:       true,
+		ReadsIntake:         true,
 	},
 }
