@@ -70,13 +70,16 @@ type LedgerKey struct {
 	Recipient string `json:"recipient"`
 }
 
-// Entry states. A claim that never reaches sent or failed means a worker
+// Entry states. A claim that never reaches another state means a worker
 // died between claiming and recording the outcome: the message may or may
 // not have gone out, so it is not re-sent; it is surfaced for a human.
+// StateRetry records a failure that certainly sent nothing (throttling
+// that outlived the SDK's retries): the next delivery may claim it again.
 const (
 	StateClaimed = "claimed"
 	StateSent    = "sent"
 	StateFailed  = "failed"
+	StateRetry   = "retry"
 )
 
 // Entry is a ledger row.
@@ -92,8 +95,9 @@ type Entry struct {
 // any number of concurrent or repeated deliveries exactly one proceeds to
 // send.
 type Ledger interface {
-	// Claim returns true if this caller now owns the notification; false
-	// with the existing entry if someone claimed it before.
+	// Claim returns true if this caller now owns the notification (no
+	// entry yet, or one in StateRetry); false with the existing entry if
+	// someone else holds or finished it.
 	Claim(ctx context.Context, k LedgerKey, now time.Time) (bool, *Entry, error)
 	// Finish records the outcome of an owned claim.
 	Finish(ctx context.Context, e Entry) error

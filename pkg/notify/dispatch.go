@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/abusedesk/abusedesk/pkg/awsx"
 	"github.com/abusedesk/abusedesk/pkg/contacts"
 	"github.com/abusedesk/abusedesk/pkg/report"
 )
@@ -189,8 +190,11 @@ func (d *Dispatcher) once(ctx context.Context, r *report.Report, channel, rcpt s
 	e := Entry{Key: k, Updated: d.now(), MessageID: id}
 	if sendErr != nil {
 		e.State, e.Error = StateFailed, sendErr.Error()
+		if retryable(channel, sendErr) {
+			e.State = StateRetry
+		}
 		del.State, del.Detail = "failed", sendErr.Error()
-		d.log().ErrorContext(ctx, "notification failed", "case", r.CaseID, "revision", r.Revision, "channel", channel, "error", sendErr)
+		d.log().ErrorContext(ctx, "notification failed", "case", r.CaseID, "revision", r.Revision, "channel", channel, "retryable", e.State == StateRetry, "error", sendErr)
 	} else {
 		e.State = StateSent
 		del.State, del.MessageID = "sent", id
@@ -198,10 +202,25 @@ func (d *Dispatcher) once(ctx context.Context, r *report.Report, channel, rcpt s
 	if err := d.Ledger.Finish(ctx, e); err != nil {
 		return del, fmt.Errorf("unable to record %s/%s outcome: %w", channel, rcpt, err)
 	}
-	if sendErr != nil && !errors.Is(sendErr, ErrRejected) {
+	if e.State == StateRetry {
 		return del, fmt.Errorf("unable to send %s to %s: %w", channel, rcpt, sendErr)
 	}
 	return del, nil
+}
+
+// retryable says whether a failed send may be tried again by a redelivery.
+// A throttled e-mail was certainly not accepted; any other e-mail failure
+// (a 5xx, a timeout) may have been, and SES has no idempotency token, so it
+// is final. SNS and EventBridge failures are retried: a rare duplicate
+// alert or event is better than none.
+func retryable(channel string, err error) bool {
+	if errors.Is(err, ErrRejected) {
+		return false
+	}
+	if channel == ChannelEmail {
+		return errors.Is(err, awsx.ErrThrottled)
+	}
+	return true
 }
 
 // addresses reduces recipients to bare, lower-cased addresses, deduplicated:

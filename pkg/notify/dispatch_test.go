@@ -9,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/smithy-go"
+
+	"github.com/abusedesk/abusedesk/pkg/awsx"
 	"github.com/abusedesk/abusedesk/pkg/cases"
 	"github.com/abusedesk/abusedesk/pkg/contacts"
 	"github.com/abusedesk/abusedesk/pkg/notify"
@@ -287,4 +290,63 @@ func equalStates(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// TestDeliverRetriesWhatSentNothing: a throttled e-mail and a failed alert
+// sent nothing, so a redelivery sends them; an e-mail that failed in a way
+// SES may have accepted (a 5xx) is final.
+func TestDeliverRetriesWhatSentNothing(t *testing.T) {
+	t.Parallel()
+	throttled := fmt.Errorf("unable to send e-mail: %w", awsx.Classify(&smithy.GenericAPIError{Code: "TooManyRequestsException"}))
+	f := &fakeChannels{
+		emailErr: map[string]error{dispatchContact.To[0]: throttled},
+		alertErr: errors.New("InternalError"),
+	}
+	d, _ := newDispatcher(t, f)
+	r := dispatchReport(1, "i-0a1b2c3d4e5f60718")
+	if _, err := d.Deliver(context.Background(), r, dispatchContact); err == nil {
+		t.Fatal("first delivery: want an error so the caller retries")
+	}
+	f.mu.Lock()
+	f.emailErr, f.alertErr = nil, nil
+	f.mu.Unlock()
+	out, err := d.Deliver(context.Background(), r, dispatchContact)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := states(out); s["email/"+dispatchContact.To[0]] != "sent" || s["sns/oncall"] != "sent" {
+		t.Fatalf("redelivery states %v, want the e-mail and the alert sent", s)
+	}
+	if n := sentTo(f, dispatchContact.To[0]); n != 1 || len(f.alerts) != 1 {
+		t.Fatalf("sent %d e-mails to %s and %d alerts, want 1 each", n, dispatchContact.To[0], len(f.alerts))
+	}
+}
+
+func sentTo(f *fakeChannels, rcpt string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for _, m := range f.emails {
+		if m.To[0] == rcpt {
+			n++
+		}
+	}
+	return n
+}
+
+func TestDeliverAmbiguousEmailFailureIsFinal(t *testing.T) {
+	t.Parallel()
+	f := &fakeChannels{emailErr: map[string]error{dispatchContact.To[0]: errors.New("InternalFailure: 500")}}
+	d, _ := newDispatcher(t, f)
+	r := dispatchReport(1, "i-0a1b2c3d4e5f60718")
+	if _, err := d.Deliver(context.Background(), r, dispatchContact); err != nil {
+		t.Fatalf("a final failure is reported in the outcome, not returned for a retry: %v", err)
+	}
+	f.mu.Lock()
+	f.emailErr = nil
+	f.mu.Unlock()
+	out, _ := d.Deliver(context.Background(), r, dispatchContact)
+	if s := states(out)["email/"+dispatchContact.To[0]]; s != "failed" || sentTo(f, dispatchContact.To[0]) != 0 {
+		t.Fatalf("e-mail state %q with %d sent, want failed and none sent", s, sentTo(f, dispatchContact.To[0]))
+	}
 }

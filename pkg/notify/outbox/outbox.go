@@ -197,8 +197,19 @@ func (l *Ledger) Claim(_ context.Context, k notify.LedgerKey, now time.Time) (bo
 	b, _ := json.Marshal(e)
 	f, err := os.OpenFile(l.file(k), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o644)
 	if errors.Is(err, fs.ErrExist) {
+		// A StateRetry entry sent nothing: take it over. The mutex makes
+		// the read-then-write atomic within this process, which is all a
+		// local run has.
+		l.mu.Lock()
+		defer l.mu.Unlock()
 		prev, rerr := l.read(k)
-		return false, prev, rerr
+		if rerr != nil || prev.State != notify.StateRetry {
+			return false, prev, rerr
+		}
+		if err := cases.WriteFileAtomic(l.file(k), b); err != nil {
+			return false, nil, fmt.Errorf("unable to claim: %w", err)
+		}
+		return true, nil, nil
 	}
 	if err != nil {
 		return false, nil, fmt.Errorf("unable to claim: %w", err)

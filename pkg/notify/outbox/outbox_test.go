@@ -213,3 +213,23 @@ func TestLedgerEntriesOfMissingDir(t *testing.T) {
 		t.Errorf("Entries: %v %v", es, err)
 	}
 }
+
+func TestLedgerRetryEntryCanBeClaimedAgain(t *testing.T) {
+	t.Parallel()
+	l := &outbox.Ledger{Dir: t.TempDir()}
+	ctx := context.Background()
+	k := notify.LedgerKey{CaseID: "123456789012-abc", Revision: 1, Channel: "sns", Recipient: "oncall"}
+	now := time.Date(2025, 2, 10, 0, 0, 0, 0, time.UTC)
+	if won, _, err := l.Claim(ctx, k, now); !won || err != nil {
+		t.Fatalf("first claim = %v, %v", won, err)
+	}
+	if err := l.Finish(ctx, notify.Entry{Key: k, State: notify.StateRetry, Error: "throttled"}); err != nil {
+		t.Fatal(err)
+	}
+	if won, _, err := l.Claim(ctx, k, now); !won || err != nil {
+		t.Fatalf("claim of a retry entry = %v, %v; want it taken over", won, err)
+	}
+	if won, e, err := l.Claim(ctx, k, now); won || err != nil || e.State != notify.StateClaimed {
+		t.Fatalf("second claim = %v %+v %v; want the takeover to hold", won, e, err)
+	}
+}

@@ -295,3 +295,45 @@ func TestContacts(t *testing.T) {
 		t.Fatalf("Resolve = %+v %q %v", c, note, err)
 	}
 }
+
+// TestLedgerRetryEntryIsClaimedOnce: a failure that sent nothing is taken
+// over by exactly one of the redeliveries.
+func TestLedgerRetryEntryIsClaimedOnce(t *testing.T) {
+	t.Parallel()
+	store, _, _ := newTable(t, dynamo.Options{})
+	ctx := context.Background()
+	k := notify.LedgerKey{CaseID: "123456789012-def", Revision: 1, Channel: "email", Recipient: "ops@example.com"}
+	now := time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+	if won, _, err := store.Claim(ctx, k, now); err != nil || !won {
+		t.Fatalf("first claim = %v, %v", won, err)
+	}
+	if err := store.Finish(ctx, notify.Entry{Key: k, State: notify.StateRetry, Error: "throttled", Updated: now}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	winners := 0
+	for range 20 {
+		wg.Go(func() {
+			won, _, err := store.Claim(ctx, k, now.Add(time.Minute))
+			if err != nil {
+				t.Error(err)
+			}
+			if won {
+				mu.Lock()
+				winners++
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if winners != 1 {
+		t.Fatalf("%d redeliveries took over the retry entry, want 1", winners)
+	}
+	if err := store.Finish(ctx, notify.Entry{Key: k, State: notify.StateSent, MessageID: "m-2", Updated: now}); err != nil {
+		t.Fatal(err)
+	}
+	if won, e, err := store.Claim(ctx, k, now.Add(time.Hour)); err != nil || won || e.State != notify.StateSent {
+		t.Fatalf("claim after the retried send = %v %+v %v", won, e, err)
+	}
+}

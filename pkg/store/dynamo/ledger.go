@@ -58,9 +58,12 @@ func (t *Table) Claim(ctx context.Context, k notify.LedgerKey, now time.Time) (b
 		item[AttrTTL] = v
 	}
 	_, err := t.api.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:           aws.String(t.name),
-		Item:                item,
-		ConditionExpression: aws.String("attribute_not_exists(pk)"),
+		TableName: aws.String(t.name),
+		Item:      item,
+		// A StateRetry entry is a failure that sent nothing: take it over.
+		ConditionExpression:       aws.String("attribute_not_exists(pk) OR #s = :retry"),
+		ExpressionAttributeNames:  map[string]string{"#s": attrState},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":retry": str(notify.StateRetry)},
 		// DynamoDB returns the winner's entry with the failure, saving a
 		// read; dynalite does not, hence the fallback below.
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
@@ -136,9 +139,9 @@ func (t *Table) Finish(ctx context.Context, e notify.Entry) error {
 		return err
 	}
 	switch e.State {
-	case notify.StateSent, notify.StateFailed:
+	case notify.StateSent, notify.StateFailed, notify.StateRetry:
 	default:
-		return fmt.Errorf("unable to finish %s: state %q is not sent or failed", ledgerSK(e.Key), e.State)
+		return fmt.Errorf("unable to finish %s: state %q is not sent, failed or retry", ledgerSK(e.Key), e.State)
 	}
 	updated := e.Updated
 	if updated.IsZero() {
