@@ -40,6 +40,7 @@ ONCALL_EMAIL      ?=
 REPLY_TO          ?=
 DEFAULT_RECIPIENT ?=
 SES_REGIONS       ?= us-east-1
+INTAKE_REGIONS    ?=
 CENTRAL_BUS_ARN   ?=
 
 .PHONY: infra-test synth deploy deploy-member
@@ -67,7 +68,8 @@ deploy: lambdas $(NODE_TOOLS)/node_modules/.package-lock.json
 		--parameters AbuseDesk:OnCallEmail='$(ONCALL_EMAIL)' \
 		--parameters AbuseDesk:ReplyTo='$(REPLY_TO)' \
 		--parameters AbuseDesk:DefaultRecipient='$(DEFAULT_RECIPIENT)' \
-		--parameters AbuseDesk:SesRegions='$(SES_REGIONS)'
+		--parameters AbuseDesk:SesRegions='$(SES_REGIONS)' \
+		--parameters AbuseDesk:IntakeRegions='$(INTAKE_REGIONS)'
 
 deploy-member: lambdas $(NODE_TOOLS)/node_modules/.package-lock.json
 	$(call require,EXTERNAL_ID)$(call require,CENTRAL_BUS_ARN)
