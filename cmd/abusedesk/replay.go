@@ -15,6 +15,7 @@ import (
 	"github.com/abusedesk/abusedesk/pkg/app"
 	"github.com/abusedesk/abusedesk/pkg/config"
 	"github.com/abusedesk/abusedesk/pkg/health"
+	"github.com/abusedesk/abusedesk/pkg/notify"
 	"github.com/abusedesk/abusedesk/pkg/pipeline"
 )
 
@@ -150,8 +151,8 @@ func replayFile(ctx context.Context, p *pipeline.Pipeline, path, out string, s s
 
 func printSummary(w io.Writer, label string, res pipeline.Result, dir string, took time.Duration) {
 	c := res.Ingested.Case
-	if res.Report == nil {
-		fmt.Fprintf(w, "%s: case %s %s: already recorded, nothing to do (%s)\n", label, c.ID, res.Ingested.Status, took.Round(time.Microsecond))
+	if res.Ingested.Status == pipeline.StatusDuplicate {
+		fmt.Fprintf(w, "%s: case %s revision %d already recorded: %s (%s)\n", label, c.ID, len(c.Revisions), deliveries(res.Outcome), took.Round(time.Microsecond))
 		return
 	}
 	r := res.Report
@@ -179,6 +180,24 @@ func printSummary(w io.Writer, label string, res pipeline.Result, dir string, to
 	}
 	fmt.Fprintf(w, "\n  outputs: %s/{report.json,report.md} and %s\n", dir, filepath.Join(dir, "outbox", fmt.Sprintf("r%d", r.Revision)))
 	fmt.Fprintf(w, "  took %s\n", took.Round(time.Microsecond))
+}
+
+// deliveries summarises an outcome by state, e.g. "3 already sent".
+func deliveries(o notify.Outcome) string {
+	words := map[string]string{"duplicate": "already sent", "sent": "sent now", "unknown": "unknown (check by hand)", "failed": "failed", "skipped": "skipped"}
+	var parts []string
+	for _, st := range []string{"duplicate", "sent", "failed", "unknown", "skipped"} {
+		if n := o.Count(st); n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, words[st]))
+		}
+	}
+	if len(parts) == 0 {
+		return "nothing to deliver"
+	}
+	if o.Count("sent") == 0 {
+		parts = append(parts, "nothing new written")
+	}
+	return strings.Join(parts, ", ")
 }
 
 // oneLine keeps attacker text from forging lines in the terminal summary.

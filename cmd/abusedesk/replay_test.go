@@ -126,7 +126,7 @@ func TestReplayAllSamplesTogether(t *testing.T) {
 	if strings.Count(stderr, "aws-health-tools-dos-mockpayload.putevents.json") != 1 {
 		t.Errorf("the failing file should be named once:\n%s", stderr)
 	}
-	if !strings.Contains(stdout, "hmrc-risk-credentials-exposed.sns-wrapped.json: case ") || !strings.Contains(stdout, "duplicate: already recorded") {
+	if !strings.Contains(stdout, "hmrc-risk-credentials-exposed.sns-wrapped.json: case ") || !strings.Contains(stdout, "already recorded: 3 already sent") {
 		t.Errorf("the SNS copy is not a redelivery:\n%s", stdout)
 	}
 }
@@ -140,7 +140,7 @@ func TestReplayTwiceIsIdempotent(t *testing.T) {
 	}
 	before := written(t, dir)
 	code, stdout, _ := replay(t, "", "--out", dir, sample)
-	if code != 0 || !strings.Contains(stdout, "duplicate: already recorded, nothing to do") {
+	if code != 0 || !strings.Contains(stdout, "already recorded: 3 already sent, nothing new written") {
 		t.Errorf("second run: exit %d\n%s", code, stdout)
 	}
 	if after := written(t, dir); !slices.Equal(before, after) {

@@ -6,7 +6,6 @@ package archive
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -88,7 +87,7 @@ func (s *Sink) Put(ctx context.Context, caseID string, rev int, name, contentTyp
 		in.SSEKMSKeyId = aws.String(s.cfg.KMSKeyID)
 	}
 	if _, err := s.api.PutObject(ctx, in); err != nil {
-		return "", fmt.Errorf("unable to archive %s: %w", key, classify(err))
+		return "", fmt.Errorf("unable to archive %s: %w", key, awsx.Classify(err))
 	}
 	return "s3://" + s.cfg.Bucket + "/" + key, nil
 }
@@ -101,7 +100,7 @@ func (s *Sink) Get(ctx context.Context, caseID string, rev int, name string) ([]
 	}
 	out, err := s.api.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.cfg.Bucket), Key: aws.String(key)})
 	if err != nil {
-		return nil, fmt.Errorf("unable to read %s: %w", key, classify(err))
+		return nil, fmt.Errorf("unable to read %s: %w", key, awsx.Classify(err))
 	}
 	defer out.Body.Close()
 	b, err := io.ReadAll(out.Body)
@@ -109,14 +108,4 @@ func (s *Sink) Get(ctx context.Context, caseID string, rev int, name string) ([]
 		return nil, fmt.Errorf("unable to read %s: %w", key, err)
 	}
 	return b, nil
-}
-
-// classify adds S3's own not-found shapes to awsx's classes.
-func classify(err error) error {
-	var nsk *types.NoSuchKey
-	var nsb *types.NoSuchBucket
-	if errors.As(err, &nsk) || errors.As(err, &nsb) {
-		return fmt.Errorf("%w: %w", awsx.ErrNotFound, err)
-	}
-	return awsx.Classify(err)
 }

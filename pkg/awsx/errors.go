@@ -33,6 +33,8 @@ var codeClass = map[string]error{
 	"NoSuchEntityException":                  ErrNotFound,
 	"ResourceNotFoundException":              ErrNotFound,
 	"NotFoundException":                      ErrNotFound,
+	"NoSuchKey":                              ErrNotFound,
+	"NoSuchBucket":                           ErrNotFound,
 	"InvalidInstanceID.NotFound":             ErrNotFound,
 	"InvalidGroup.NotFound":                  ErrNotFound,
 	"Throttling":                             ErrThrottled,

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/abusedesk/abusedesk/pkg/awsx"
 	"github.com/abusedesk/abusedesk/pkg/cases"
 	"github.com/abusedesk/abusedesk/pkg/cloudtrail"
 	"github.com/abusedesk/abusedesk/pkg/contacts"
@@ -241,20 +242,48 @@ type Result struct {
 }
 
 // Process runs every stage for one notice, as the CLI does. A duplicate
-// stops after ingest: it was handled when first delivered.
+// finishes what an earlier, interrupted run left undone: it reuses the
+// archived report (or makes it, if the run died before that) and delivers
+// again, which the ledger turns into "already sent" for everything that went
+// out and a retry for what failed without sending.
 func (p *Pipeline) Process(ctx context.Context, n health.Notice) (Result, error) {
 	in, err := p.Ingest(ctx, n)
 	if err != nil {
 		return Result{}, err
 	}
 	res := Result{Ingested: in}
-	if in.Status == StatusDuplicate {
-		return res, nil
+	rev := len(in.Case.Revisions)
+	if in.Revision != nil {
+		rev = in.Revision.N
 	}
-	res.Report, err = p.Enrich(ctx, in.Case, in.Revision.N)
-	if err != nil {
-		return res, err
+	if in.Status == StatusDuplicate {
+		res.Report, err = p.archived(ctx, in.Case.ID, rev)
+		if err != nil {
+			return res, err
+		}
+	}
+	if res.Report == nil {
+		res.Report, err = p.Enrich(ctx, in.Case, rev)
+		if err != nil {
+			return res, err
+		}
 	}
 	res.Outcome, err = p.Notify(ctx, res.Report)
 	return res, err
+}
+
+// archived loads a revision's report; nil without error when none was
+// archived.
+func (p *Pipeline) archived(ctx context.Context, caseID string, rev int) (*report.Report, error) {
+	if p.Sink == nil {
+		return nil, nil
+	}
+	b, err := p.Sink.Get(ctx, caseID, rev, "report.json")
+	if errors.Is(err, awsx.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return report.DecodeJSON(b)
 }

@@ -3,6 +3,7 @@ package pipeline_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -36,7 +37,9 @@ func TestSameEventTwiceNotifiesOnce(t *testing.T) {
 	// redelivery.
 	for i, p := range []*pipeline.Pipeline{demo(t, dir), demo(t, dir)} {
 		again := process(t, p, n)
-		if again.Ingested.Status != pipeline.StatusDuplicate || again.Report != nil || len(again.Outcome.Deliveries) != 0 {
+		// A redelivery re-delivers from the archived report and the ledger
+		// answers "already sent" for every channel.
+		if again.Ingested.Status != pipeline.StatusDuplicate || again.Report == nil || again.Outcome.Count("duplicate") != 3 || again.Outcome.Count("sent") != 0 {
 			t.Errorf("redelivery %d: status %s, report %v, outcome %+v", i, again.Ingested.Status, again.Report != nil, again.Outcome)
 		}
 	}
@@ -293,4 +296,49 @@ func mapsEqual(a, b map[string]int) bool {
 		}
 	}
 	return true
+}
+
+// flakyAlerter fails its first Publish, as an SNS outage would.
+type flakyAlerter struct {
+	notify.Alerter
+	failed bool
+}
+
+func (f *flakyAlerter) Publish(ctx context.Context, a notify.Alert) (string, error) {
+	if !f.failed {
+		f.failed = true
+		return "", errors.New("InternalError: SNS is down")
+	}
+	return f.Alerter.Publish(ctx, a)
+}
+
+// TestRedeliveryFinishesAnInterruptedRun: the on-call alert failed the
+// first time; replaying the same event sends it, and only it.
+func TestRedeliveryFinishesAnInterruptedRun(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	n := notice(t, realdataDir+"/aws-health-abuse-event-sample-2.json")
+	p := demo(t, dir)
+	flaky := &flakyAlerter{}
+	base := p.Notifier
+	p.Notifier = func(caseID string, rev int) *notify.Dispatcher {
+		d := base(caseID, rev)
+		flaky.Alerter = d.Alerter
+		d.Alerter = flaky
+		return d
+	}
+	if _, err := p.Process(context.Background(), n); err == nil {
+		t.Fatal("first run: want the SNS failure reported for a retry")
+	}
+	again, err := p.Process(context.Background(), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := map[string]string{}
+	for _, d := range again.Outcome.Deliveries {
+		st[d.Channel] = d.State
+	}
+	if st["sns"] != "sent" || st["email"] != "duplicate" || st["eventbridge"] != "duplicate" {
+		t.Fatalf("redelivery outcome %v, want the alert sent and the rest already sent", st)
+	}
 }

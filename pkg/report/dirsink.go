@@ -2,11 +2,14 @@ package report
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 
+	"github.com/abusedesk/abusedesk/pkg/awsx"
 	"github.com/abusedesk/abusedesk/pkg/cases"
 )
 
@@ -48,6 +51,9 @@ func (s DirSink) Get(_ context.Context, caseID string, rev int, name string) ([]
 		return nil, err
 	}
 	b, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("unable to read report: %w: %w", awsx.ErrNotFound, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("unable to read report: %w", err)
 	}

@@ -1,0 +1,57 @@
+package awsx_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/abusedesk/abusedesk/pkg/awsx"
+)
+
+func TestClassify(t *testing.T) {
+	t.Parallel()
+	api := func(code string) error { return &smithy.GenericAPIError{Code: code, Message: "m"} }
+	tests := []struct {
+		name string
+		err  error
+		want error
+	}{
+		{"IAM throttling", api("Throttling"), awsx.ErrThrottled},
+		{"EC2 throttling", api("RequestLimitExceeded"), awsx.ErrThrottled},
+		{"JSON throttling", api("ThrottlingException"), awsx.ErrThrottled},
+		{"STS denied", api("AccessDenied"), awsx.ErrAccessDenied},
+		{"expired token", api("ExpiredToken"), awsx.ErrAccessDenied},
+		{"IAM missing", api("NoSuchEntity"), awsx.ErrNotFound},
+		{"S3 typed missing key", &types.NoSuchKey{}, awsx.ErrNotFound},
+		{"opt-in region", api("OptInRequired"), awsx.ErrNotEnabled},
+		{"wrapped", fmt.Errorf("unable to x: %w", api("Throttling")), awsx.ErrThrottled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got := awsx.Classify(tt.err)
+			if !errors.Is(got, tt.want) {
+				t.Fatalf("Classify(%v) does not match %v", tt.err, tt.want)
+			}
+			var ae smithy.APIError
+			if !errors.As(got, &ae) {
+				t.Fatal("the SDK error is no longer reachable with errors.As")
+			}
+		})
+	}
+	for _, err := range []error{nil, errors.New("plain"), api("ValidationError")} {
+		if got := awsx.Classify(err); got != err {
+			t.Errorf("Classify(%v) = %v, want it unchanged", err, got)
+		}
+	}
+	if got := awsx.Reason(fmt.Errorf("x: %w", context.DeadlineExceeded)); got != "timed out" {
+		t.Errorf("Reason(deadline) = %q", got)
+	}
+	if got := awsx.Reason(api("AccessDenied")); got != "AccessDenied: m" {
+		t.Errorf("Reason(api) = %q", got)
+	}
+}
