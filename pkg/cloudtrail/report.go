@@ -6,8 +6,6 @@ import (
 	"io"
 	"strings"
 	"time"
-
-	"github.com/abusedesk/abusedesk/pkg/finding"
 )
 
 // TimelineCSVHeader is the header row WriteTimelineCSV writes.
@@ -42,40 +40,4 @@ func csvSafe(s string) string {
 		return "'" + s
 	}
 	return s
-}
-
-// TimelineMarkdown renders the high and critical entries of a timeline as a
-// Markdown table for a case report body; lower severities belong in the
-// CSV/JSON attachment.
-func TimelineMarkdown(tl []TimelineEntry) string {
-	var b strings.Builder
-	n := 0
-	for _, e := range tl {
-		if !e.Severity.AtLeast(finding.High) {
-			continue
-		}
-		if n == 0 {
-			b.WriteString("| Time (UTC) | Severity | Indicator | Actor | Source IP | Region | Event | Target |\n")
-			b.WriteString("|---|---|---|---|---|---|---|---|\n")
-		}
-		n++
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n",
-			e.Time.UTC().Format("2006-01-02 15:04:05"), e.Severity, mdEscape(e.Indicator), mdEscape(e.Actor),
-			mdEscape(e.SourceIP), mdEscape(e.Region), mdEscape(e.Event), mdEscape(e.Target))
-	}
-	return b.String()
-}
-
-// mdEscape neutralises Markdown and HTML in attacker-controlled text so a
-// crafted user name cannot inject links, images or table cells.
-func mdEscape(s string) string {
-	var b strings.Builder
-	for _, r := range clean(s) {
-		switch r {
-		case '\\', '`', '*', '_', '{', '}', '[', ']', '(', ')', '#', '+', '-', '!', '|', '<', '>', '~', '&':
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }

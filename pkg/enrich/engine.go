@@ -447,11 +447,35 @@ func (r *run) result(access string) Result {
 		ct := cloudtrail.Analyze(trailRecords(b.Trail))
 		res.Findings = append(res.Findings, ct.Findings...)
 		res.Timeline = ct.Timeline
-		res.Findings = append(res.Findings, sesrep.Findings(b.SES)...)
+		res.Findings = append(res.Findings, sesContext(r.req.Category, sesrep.Findings(b.SES))...)
 	}
 	res.Findings = finding.Dedupe(res.Findings)
 	finding.Sort(res.Findings)
 	return res
+}
+
+// sesMatters lists the categories where the SES reputation is part of the
+// incident: mail abuse itself, and stolen keys, which are routinely used to
+// send spam through the victim's SES.
+var sesMatters = map[string]bool{
+	"spam": true, "phishing": true, "credentials-exposed": true, "credentials-compromised": true,
+	"iam-quarantine": true, "unknown": true,
+}
+
+// sesContext caps SES findings at medium for notices about something else
+// (a DoS report, say): the account's mail reputation is worth knowing but
+// must not decide how urgent an unrelated case is.
+func sesContext(category string, fs []finding.Finding) []finding.Finding {
+	if sesMatters[category] {
+		return fs
+	}
+	for i := range fs {
+		if fs[i].Severity > finding.Medium {
+			fs[i].Severity = finding.Medium
+			fs[i].Reason += " (Account-wide context: this notice is not about e-mail, so this does not raise the case's risk.)"
+		}
+	}
+	return fs
 }
 
 // trailRecords merges the LookupEvents results; the same event found by key

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/abusedesk/abusedesk/pkg/cloudtrail"
 	"github.com/abusedesk/abusedesk/pkg/finding"
 )
 
@@ -71,88 +72,90 @@ func SeverityLabel(s finding.Severity, lang string) string {
 
 var texts = map[string]map[string]string{
 	"en": {
-		"title":        "Abuse case",
-		"overview":     "Overview",
-		"account":      "Account",
-		"event":        "AWS event",
-		"status":       "Status",
-		"region":       "Region",
-		"eventArn":     "Event ARN",
-		"risk":         "Risk",
-		"respondBy":    "Respond by",
-		"revision":     "Revision",
-		"generated":    "Generated",
-		"access":       "Account inspection",
-		"noAccess":     "the account could not be inspected; findings come from the AWS notice only",
-		"notStated":    "not stated",
-		"description":  "AWS notice",
-		"entities":     "Affected resources",
-		"newEntity":    "newly reported",
-		"oldEntity":    "already reported in an earlier revision",
-		"findings":     "High-risk findings",
-		"noFindings":   "No high or critical findings.",
-		"colSeverity":  "Severity",
-		"colFinding":   "Finding",
-		"colResource":  "Resource",
-		"colReason":    "Why it matters",
-		"guidance":     "What to do now",
-		"timeline":     "Timeline of high-risk activity",
-		"colTime":      "Time (UTC)",
-		"colActor":     "Actor",
-		"colSourceIP":  "Source IP",
-		"colUserAgent": "User agent",
-		"colEvent":     "Event",
-		"colTarget":    "Target",
-		"gaps":         "Gaps and warnings",
-		"gapLine":      "%s%s could not be checked: %s",
-		"more":         "… and %d more",
-		"details":      "Full details",
-		"detailsBody":  "This report shows only high and critical findings. %d lower-severity findings, the full timeline and the raw lookup data are in the JSON report",
-		"detailsNone":  "The full timeline and the raw lookup data are in the JSON report",
-		"jsonAt":       ": %s",
-		"jsonNoLoc":    " (report.json, archived next to this report).",
+		"title":         "Abuse case",
+		"overview":      "Overview",
+		"account":       "Account",
+		"event":         "AWS event",
+		"status":        "Status",
+		"region":        "Region",
+		"eventArn":      "Event ARN",
+		"risk":          "Risk",
+		"respondBy":     "Respond by",
+		"revision":      "Revision",
+		"generated":     "Generated",
+		"access":        "Account inspection",
+		"noAccess":      "the account could not be inspected; findings come from the AWS notice only",
+		"notStated":     "not stated",
+		"description":   "AWS notice",
+		"entities":      "Affected resources",
+		"newEntity":     "newly reported",
+		"oldEntity":     "already reported in an earlier revision",
+		"findings":      "High-risk findings",
+		"noFindings":    "No high or critical findings.",
+		"colSeverity":   "Severity",
+		"colFinding":    "Finding",
+		"colResource":   "Resource",
+		"colReason":     "Why it matters",
+		"guidance":      "What to do now",
+		"timeline":      "Timeline of high-risk activity",
+		"colIndicators": "Indicators",
+		"colTime":       "Time (UTC)",
+		"colActor":      "Actor",
+		"colSourceIP":   "Source IP",
+		"colUserAgent":  "User agent",
+		"colEvent":      "Event",
+		"colTarget":     "Target",
+		"gaps":          "Gaps and warnings",
+		"gapLine":       "%s%s could not be checked: %s",
+		"more":          "… and %d more",
+		"details":       "Full details",
+		"detailsBody":   "This report shows only high and critical findings. %d lower-severity findings, the full timeline and the raw lookup data are in the JSON report",
+		"detailsNone":   "The full timeline and the raw lookup data are in the JSON report",
+		"jsonAt":        ": %s",
+		"jsonNoLoc":     " (report.json, archived next to this report).",
 	},
 	"ko": {
-		"title":        "침해 신고 케이스",
-		"overview":     "개요",
-		"account":      "계정",
-		"event":        "AWS 이벤트",
-		"status":       "상태",
-		"region":       "리전",
-		"eventArn":     "이벤트 ARN",
-		"risk":         "위험도",
-		"respondBy":    "회신 기한",
-		"revision":     "리비전",
-		"generated":    "작성 시각",
-		"access":       "계정 점검 방식",
-		"noAccess":     "계정을 점검하지 못했습니다. 아래 내용은 AWS 알림만을 근거로 합니다",
-		"notStated":    "명시되지 않음",
-		"description":  "AWS 알림 원문",
-		"entities":     "대상 리소스",
-		"newEntity":    "이번에 새로 신고됨",
-		"oldEntity":    "이전 리비전에서 이미 안내됨",
-		"findings":     "주요 위험 항목",
-		"noFindings":   "위험도 높음 이상의 항목은 없습니다.",
-		"colSeverity":  "위험도",
-		"colFinding":   "항목",
-		"colResource":  "리소스",
-		"colReason":    "판단 근거",
-		"guidance":     "지금 하셔야 할 조치",
-		"timeline":     "위험 활동 타임라인",
-		"colTime":      "시각 (UTC)",
-		"colActor":     "주체",
-		"colSourceIP":  "출발지 IP",
-		"colUserAgent": "사용자 에이전트",
-		"colEvent":     "이벤트",
-		"colTarget":    "대상",
-		"gaps":         "확인하지 못한 항목 및 경고",
-		"gapLine":      "%s%s 확인 불가: %s",
-		"more":         "… 외 %d건",
-		"details":      "전체 내용",
-		"detailsBody":  "이 보고서에는 위험도 높음·심각 항목만 담았습니다. 그 밖의 항목 %d건과 전체 타임라인, 조회 원본 데이터는 JSON 보고서에서 확인하실 수 있습니다",
-		"detailsNone":  "전체 타임라인과 조회 원본 데이터는 JSON 보고서에서 확인하실 수 있습니다",
-		"jsonAt":       ": %s",
-		"jsonNoLoc":    " (이 보고서와 같은 위치의 report.json).",
+		"title":         "침해 신고 케이스",
+		"overview":      "개요",
+		"account":       "계정",
+		"event":         "AWS 이벤트",
+		"status":        "상태",
+		"region":        "리전",
+		"eventArn":      "이벤트 ARN",
+		"risk":          "위험도",
+		"respondBy":     "회신 기한",
+		"revision":      "리비전",
+		"generated":     "작성 시각",
+		"access":        "계정 점검 방식",
+		"noAccess":      "계정을 점검하지 못했습니다. 아래 내용은 AWS 알림만을 근거로 합니다",
+		"notStated":     "명시되지 않음",
+		"description":   "AWS 알림 원문",
+		"entities":      "대상 리소스",
+		"newEntity":     "이번에 새로 신고됨",
+		"oldEntity":     "이전 리비전에서 이미 안내됨",
+		"findings":      "주요 위험 항목",
+		"noFindings":    "위험도 높음 이상의 항목은 없습니다.",
+		"colSeverity":   "위험도",
+		"colFinding":    "항목",
+		"colResource":   "리소스",
+		"colReason":     "판단 근거",
+		"guidance":      "지금 하셔야 할 조치",
+		"timeline":      "위험 활동 타임라인",
+		"colIndicators": "탐지 항목",
+		"colTime":       "시각 (UTC)",
+		"colActor":      "주체",
+		"colSourceIP":   "출발지 IP",
+		"colUserAgent":  "사용자 에이전트",
+		"colEvent":      "이벤트",
+		"colTarget":     "대상",
+		"gaps":          "확인하지 못한 항목 및 경고",
+		"gapLine":       "%s%s 확인 불가: %s",
+		"more":          "… 외 %d건",
+		"details":       "전체 내용",
+		"detailsBody":   "이 보고서에는 위험도 높음·심각 항목만 담았습니다. 그 밖의 항목 %d건과 전체 타임라인, 조회 원본 데이터는 JSON 보고서에서 확인하실 수 있습니다",
+		"detailsNone":   "전체 타임라인과 조회 원본 데이터는 JSON 보고서에서 확인하실 수 있습니다",
+		"jsonAt":        ": %s",
+		"jsonNoLoc":     " (이 보고서와 같은 위치의 report.json).",
 	},
 }
 
@@ -254,21 +257,15 @@ func Markdown(r *Report, lang string) []byte {
 	}
 	b.WriteString("\n")
 
-	var tl []int
-	for i, te := range r.Timeline {
-		if te.Severity >= finding.High {
-			tl = append(tl, i)
-		}
-	}
+	tl := timelineRows(r.Timeline)
 	if len(tl) > 0 {
 		fmt.Fprintf(&b, "## %s\n\n", t("timeline"))
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n|---|---|---|---|---|---|---|\n",
-			t("colTime"), t("colSeverity"), t("colEvent"), t("colActor"), t("colSourceIP"), t("colUserAgent"), t("colTarget"))
-		for _, i := range tl[:min(len(tl), maxTimeline)] {
-			te := r.Timeline[i]
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n",
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n|---|---|---|---|---|---|---|---|\n",
+			t("colTime"), t("colSeverity"), t("colEvent"), t("colIndicators"), t("colActor"), t("colSourceIP"), t("colUserAgent"), t("colTarget"))
+		for _, te := range tl[:min(len(tl), maxTimeline)] {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s | %s |\n",
 				te.Time.UTC().Format("2006-01-02 15:04:05"), SeverityLabel(te.Severity, lang),
-				e(te.Event), e(te.Actor), e(te.SourceIP), e(te.UserAgent), e(te.Target))
+				e(te.Event), e(te.Indicator), e(te.Actor), e(te.SourceIP), e(te.UserAgent), e(te.Target))
 		}
 		if n := len(tl) - maxTimeline; n > 0 {
 			b.WriteString("\n" + fmt.Sprintf(t("more"), n) + "\n")
@@ -346,6 +343,35 @@ func gapLines(r *Report, lang string) []string {
 	}
 	for _, w := range r.Warnings {
 		out = append(out, EscapeMarkdown(w, maxReason))
+	}
+	return out
+}
+
+// timelineRows keeps the high and critical entries and merges the entries
+// of one CloudTrail record (one per indicator or sequence it matched) into
+// one row that lists every indicator, most severe first.
+func timelineRows(tl []cloudtrail.TimelineEntry) []cloudtrail.TimelineEntry {
+	var out []cloudtrail.TimelineEntry
+	idx := map[string]int{}
+	for _, te := range tl {
+		if te.Severity < finding.High {
+			continue
+		}
+		k := te.Time.UTC().Format(time.RFC3339Nano) + "\x00" + te.Event + "\x00" + te.Actor + "\x00" + te.SourceIP
+		i, seen := idx[k]
+		if !seen {
+			idx[k] = len(out)
+			out = append(out, te)
+			continue
+		}
+		if !slices.Contains(strings.Split(out[i].Indicator, ", "), te.Indicator) {
+			if te.Severity > out[i].Severity {
+				out[i].Indicator = te.Indicator + ", " + out[i].Indicator
+				out[i].Severity = te.Severity
+			} else {
+				out[i].Indicator += ", " + te.Indicator
+			}
+		}
 	}
 	return out
 }
