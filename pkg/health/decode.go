@@ -74,7 +74,8 @@ func Parse(raw []byte) (Event, error) {
 // Decode reads a file's worth of input in any shape the CLI accepts: an
 // EventBridge event, a JSON array of events or of PutEvents entries
 // ({DetailType, Source, Detail: "<json>"}), or an SNS delivery
-// (Records[].Sns.Message holding the event).
+// (Records[].Sns.Message holding the event), or a whole PutEvents request
+// ({"Entries": [...]}).
 func Decode(raw []byte) ([]Event, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
@@ -114,11 +115,13 @@ type wrapper struct {
 			Message string `json:"Message"`
 		} `json:"Sns"`
 	} `json:"Records"`
-	DetailType *string          `json:"DetailType"`
-	Source     string           `json:"Source"`
-	Detail     *json.RawMessage `json:"Detail"`
-	Resources  []string         `json:"Resources"`
-	Time       string           `json:"Time"`
+	// Entries is a whole PutEvents request body.
+	Entries    []json.RawMessage `json:"Entries"`
+	DetailType *string           `json:"DetailType"`
+	Source     string            `json:"Source"`
+	Detail     *json.RawMessage  `json:"Detail"`
+	Resources  []string          `json:"Resources"`
+	Time       string            `json:"Time"`
 }
 
 func decodeOne(raw []byte) ([]Event, error) {
@@ -146,6 +149,20 @@ func decodeOne(raw []byte) ([]Event, error) {
 		return out, nil
 	case w.DetailType != nil && w.Detail != nil:
 		return decodeEntry(w)
+	case len(w.Entries) > 0:
+		var out []Event
+		for i, e := range w.Entries {
+			var ew wrapper
+			if err := json.Unmarshal(e, &ew); err != nil || ew.DetailType == nil || ew.Detail == nil {
+				return nil, invalid(fmt.Sprintf("Entries[%d] is not a PutEvents entry with DetailType and Detail", i), err)
+			}
+			evs, err := decodeEntry(ew)
+			if err != nil {
+				return nil, fmt.Errorf("Entries[%d]: %w", i, err)
+			}
+			out = append(out, evs...)
+		}
+		return out, nil
 	}
 	ev, err := Parse(raw)
 	if err != nil {

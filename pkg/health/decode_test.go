@@ -439,3 +439,23 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestDecodePutEventsRequest(t *testing.T) {
+	t.Parallel()
+	detail := `{\"eventArn\":\"arn:aws:health:global::event/AWS_ABUSE_DOS_REPORT_1\",\"service\":\"ABUSE\",\"eventTypeCode\":\"AWS_ABUSE_DOS_REPORT\",\"startTime\":\"Tue, 27 Nov 2018 01:30:00 GMT\"}`
+	raw := `{"Entries":[{"Source":"aws.health","DetailType":"AWS Health Abuse Event","Detail":"` + detail + `"},` +
+		`{"Source":"aws.health","DetailType":"AWS Health Abuse Event","Detail":"` + detail + `"}]}`
+	evs, err := health.Decode([]byte(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 2 || evs[0].Detail.EventTypeCode != "AWS_ABUSE_DOS_REPORT" {
+		t.Fatalf("Decode = %+v", evs)
+	}
+	for _, bad := range []string{`{"Entries":[{"Source":"aws.health"}]}`, `{"Entries":[42]}`, `{"Entries":[{"DetailType":"x","Detail":{}}]}`} {
+		var ie *health.InputError
+		if _, err := health.Decode([]byte(bad)); !errors.As(err, &ie) {
+			t.Errorf("Decode(%s) = %v, want *health.InputError", bad, err)
+		}
+	}
+}
