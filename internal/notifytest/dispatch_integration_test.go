@@ -260,9 +260,10 @@ func TestRedeliveriesWithCrashSendOneEmailPerRecipient(t *testing.T) {
 	for _, tt := range []struct {
 		channel, recipient, state, messageID string
 	}{
-		{notify.ChannelEmail, c.To[0], notify.StateClaimed, ""},
-		{notify.ChannelEmail, c.To[1], notify.StateSent, stored[rc.second].MessageID},
-		{notify.ChannelEmail, c.CC[0], notify.StateSent, stored[rc.cc].MessageID},
+		// The ledger keys e-mail on the bare address, display name dropped.
+		{notify.ChannelEmail, rc.first, notify.StateClaimed, ""},
+		{notify.ChannelEmail, rc.second, notify.StateSent, stored[rc.second].MessageID},
+		{notify.ChannelEmail, rc.cc, notify.StateSent, stored[rc.cc].MessageID},
 		{notify.ChannelSNS, "oncall", notify.StateSent, ""},
 		{notify.ChannelBus, ebus.CaseNotified, notify.StateSent, ""},
 	} {

@@ -90,15 +90,16 @@ func (d *Dispatcher) Deliver(ctx context.Context, r *report.Report, c contacts.C
 	var errs []error
 	var failures []string
 
-	recipients := addresses(slices.Concat(c.To, c.CC))
+	recipients := addressees(slices.Concat(c.To, c.CC))
 	if d.Mailer == nil || len(recipients) == 0 {
 		out.Deliveries = append(out.Deliveries, Delivery{Channel: ChannelEmail, State: "skipped", Detail: "no mailer or no recipient"})
 	}
 	if d.Mailer != nil {
-		for _, rcpt := range recipients {
+		for _, to := range recipients {
+			rcpt := to.key
 			del, err := d.once(ctx, r, ChannelEmail, rcpt, func(ctx context.Context) (string, error) {
 				one := c
-				one.To, one.CC = []string{rcpt}, nil
+				one.To, one.CC = []string{to.display}, nil
 				m, err := RenderEmail(r, one, d.Email)
 				if err != nil {
 					return "", err
@@ -223,19 +224,25 @@ func retryable(channel string, err error) bool {
 	return true
 }
 
-// addresses reduces recipients to bare, lower-cased addresses, deduplicated:
-// the ledger keys on them, so editing a display name in the directory must
-// not make a redelivery send again.
-func addresses(list []string) []string {
-	var out []string
+// addressee is one e-mail recipient: as written in the directory (display
+// name included, for the message) and as the ledger keys it.
+type addressee struct{ display, key string }
+
+// addressees keys recipients on their bare, lower-cased address and drops
+// repeats: editing a display name in the directory must not make a
+// redelivery send again.
+func addressees(list []string) []addressee {
+	var out []addressee
 	for _, a := range list {
+		key := a
 		if p, err := mail.ParseAddress(a); err == nil {
-			a = p.Address
+			key = p.Address
 		}
-		a = strings.ToLower(strings.TrimSpace(a))
-		if a != "" && !slices.Contains(out, a) {
-			out = append(out, a)
+		key = strings.ToLower(strings.TrimSpace(key))
+		if key == "" || slices.ContainsFunc(out, func(x addressee) bool { return x.key == key }) {
+			continue
 		}
+		out = append(out, addressee{display: a, key: key})
 	}
 	return out
 }
