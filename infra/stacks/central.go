@@ -106,6 +106,7 @@ type Central struct {
 	DLQs      map[string]awssqs.Queue
 
 	memberRoleName string
+	specs          []FunctionSpec
 }
 
 type centralParams struct {
@@ -124,6 +125,7 @@ func NewCentral(scope constructs.Construct, id string, props *awscdk.StackProps,
 		Functions:      map[string]awslambda.Function{},
 		DLQs:           map[string]awssqs.Queue{},
 		memberRoleName: cfg.MemberRoleName,
+		specs:          cfg.Functions,
 	}
 	p := centralParameters(stack)
 

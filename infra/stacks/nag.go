@@ -52,22 +52,35 @@ func logicalID(c constructs.IConstruct) string {
 func suppressCentral(c *Central) {
 	reports := "Resource::<" + logicalID(c.Bucket) + ".Arn>/" + ReportPrefix + "*"
 	intake := "Resource::<" + logicalID(c.Bucket) + ".Arn>/" + IntakePrefix + "*"
-	for _, fn := range c.Functions {
+	for _, spec := range c.specs {
+		var objects []string
+		if spec.WritesReports {
+			objects = append(objects, reports)
+		}
+		if spec.ReadsIntake {
+			objects = append(objects, intake)
+		}
 		var ss []suppression
-		ss = append(ss, suppression{
-			id: "AwsSolutions-IAM5",
-			reason: "Report and intake object keys are generated per case/account at run time; access is " +
-				"limited to the reports/ or intake/ prefix of the stack's own bucket and to GetObject/PutObject.",
-			appliesTo: []string{reports, intake},
-		})
-		ss = append(ss, suppression{
-			id: "AwsSolutions-IAM5",
-			reason: "Member accounts of an AWS Organization are not known at synth time; the statement is " +
-				"limited to the fixed member role name and requires the deployment's sts:ExternalId, and each " +
-				"member role trusts only the central account.",
-			appliesTo: []string{"Resource::arn:<AWS::Partition>:iam::*:role/" + c.memberRoleName},
-		})
-		suppress(fn.Role(), true, ss...)
+		if len(objects) > 0 {
+			ss = append(ss, suppression{
+				id: "AwsSolutions-IAM5",
+				reason: "Report and intake object keys are generated per case/account at run time; access is " +
+					"limited to the reports/ or intake/ prefix of the stack's own bucket and to GetObject/PutObject.",
+				appliesTo: objects,
+			})
+		}
+		if spec.AssumesMemberRole {
+			ss = append(ss, suppression{
+				id: "AwsSolutions-IAM5",
+				reason: "Member accounts of an AWS Organization are not known at synth time; the statement is " +
+					"limited to the fixed member role name and requires the deployment's sts:ExternalId, and each " +
+					"member role trusts only the central account.",
+				appliesTo: []string{"Resource::arn:<AWS::Partition>:iam::*:role/" + c.memberRoleName},
+			})
+		}
+		if len(ss) > 0 {
+			suppress(c.Functions[spec.Name].Role(), true, ss...)
+		}
 	}
 	// CDK's singleton handler that applies the bucket's S3 notification
 	// configuration (a deploy-time custom resource, not application code).
