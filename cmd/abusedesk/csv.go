@@ -83,8 +83,11 @@ func runCSV(ctx context.Context, args []string, s stdio) int {
 	start := time.Now()
 	res, err := (&csvintake.Importer{Pipeline: p}).Import(ctx, data, csvintake.Options{
 		Account: *account, CaseID: *caseID, Regions: regions, Category: *category,
-		Source: filepath.Base(path), Notify: *notifyFlag,
+		Source: filepath.Base(path),
 	})
+	if err == nil && *notifyFlag && res.Report != nil {
+		res.Outcome, err = p.Notify(ctx, &res.Report.Report)
+	}
 	took := time.Since(start)
 	if err != nil {
 		fmt.Fprintf(s.err, "%s: %v\n", path, err)

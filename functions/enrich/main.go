@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := app.MustLambda(app.StageEnrich)
+	h := app.MustLambda(app.StageEnrich, app.EnrichHandlers)
 	lambda.Start(h.Enrich)
 }

@@ -13,7 +13,7 @@ import (
 )
 
 func main() {
-	h := app.MustLambda(app.StageIngest)
+	h := app.MustLambda(app.StageIngest, app.IngestHandlers)
 	lambda.Start(func(ctx context.Context, ev json.RawMessage) (stage.IngestResponse, error) {
 		return h.Ingest(ctx, ev)
 	})

@@ -9,6 +9,6 @@ import (
 )
 
 func main() {
-	h := app.MustLambda(app.StageNotify)
+	h := app.MustLambda(app.StageNotify, app.NotifyHandlers)
 	lambda.Start(h.Notify)
 }

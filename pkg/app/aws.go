@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"path/filepath"
 	"sync"
@@ -39,29 +38,84 @@ const (
 	StageNotify = "notify"
 )
 
-// Handlers wires the stage handlers for cfg.Mode. In demo mode everything
-// is local (the embedded account, files under cfg.OutboxDir), which is how
-// the real binaries run under the Lambda Runtime Interface Emulator on a
-// machine with no AWS account. In AWS mode only what the stage needs is
-// built, and nothing calls AWS at init: cold starts stay short.
-func Handlers(ctx context.Context, cfg config.Config, stageName string, log *slog.Logger) (*stage.Handlers, error) {
+// Build wires one stage's handlers from the configuration. There is one
+// per stage, rather than one switch over stages, so that each function's
+// binary links only the AWS clients its stage calls: smaller bootstraps,
+// shorter cold starts. None calls AWS at init.
+type Build func(ctx context.Context, cfg config.Config, log *slog.Logger) (*stage.Handlers, error)
+
+// IngestHandlers needs the table and the bus.
+func IngestHandlers(ctx context.Context, cfg config.Config, log *slog.Logger) (*stage.Handlers, error) {
 	if cfg.Mode == config.ModeDemo {
-		p, err := Demo(cfg, cfg.OutboxDir, nil, log)
-		if err != nil {
-			return nil, err
-		}
-		return &stage.Handlers{Pipeline: p, Bus: &outbox.Outbox{Dir: filepath.Join(cfg.OutboxDir, "bus")}, Log: log}, nil
+		return demoHandlers(cfg, log)
 	}
-	required := map[string][]string{
-		StageIngest: {config.EnvTable, config.EnvBus},
-		StageEnrich: {config.EnvTable, config.EnvBus, config.EnvReportBucket, config.EnvExternalID},
-		StageNotify: {config.EnvTable, config.EnvBus, config.EnvReportBucket, config.EnvAlertTopicARN, config.EnvSender},
+	b, err := newBase(ctx, cfg, log, config.EnvTable, config.EnvBus)
+	if err != nil {
+		return nil, err
 	}
-	names, ok := required[stageName]
-	if !ok {
-		return nil, fmt.Errorf("unable to wire stage %q: unknown stage", stageName)
+	return b.handlers(), nil
+}
+
+// EnrichHandlers adds the report bucket and the member-account lookups.
+func EnrichHandlers(ctx context.Context, cfg config.Config, log *slog.Logger) (*stage.Handlers, error) {
+	if cfg.Mode == config.ModeDemo {
+		return demoHandlers(cfg, log)
 	}
-	if err := cfg.Require(names...); err != nil {
+	b, err := newBase(ctx, cfg, log, config.EnvTable, config.EnvBus, config.EnvReportBucket, config.EnvExternalID)
+	if err != nil {
+		return nil, err
+	}
+	b.p.Sink = archive.New(s3.NewFromConfig(b.aws), archive.Config{Bucket: cfg.ReportBucket})
+	conn, err := lookup.New(b.aws, lookup.Options{
+		RoleName: cfg.MemberRoleName, ExternalID: cfg.ExternalID,
+		SES: func(c aws.Config, account string) enrich.SES {
+			return sesrep.NewReader(c, sesrep.WithAccount(account), sesrep.WithCloudWatch())
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	b.p.Engine = &enrich.Engine{Connector: conn, SESRegions: sesRegions(cfg)}
+	return b.handlers(), nil
+}
+
+// NotifyHandlers adds the report bucket, SES, SNS and the ledger.
+func NotifyHandlers(ctx context.Context, cfg config.Config, log *slog.Logger) (*stage.Handlers, error) {
+	if cfg.Mode == config.ModeDemo {
+		return demoHandlers(cfg, log)
+	}
+	b, err := newBase(ctx, cfg, log, config.EnvTable, config.EnvBus, config.EnvReportBucket, config.EnvAlertTopicARN, config.EnvSender)
+	if err != nil {
+		return nil, err
+	}
+	b.p.Sink = archive.New(s3.NewFromConfig(b.aws), archive.Config{Bucket: cfg.ReportBucket})
+	b.p.Notifier = lazyDispatcher(b.aws, cfg, b.table, b.bus, log)
+	return b.handlers(), nil
+}
+
+// demoHandlers serve every stage from the embedded demo account with files
+// under cfg.OutboxDir: how the real binaries run under the Lambda Runtime
+// Interface Emulator on a machine with no AWS account.
+func demoHandlers(cfg config.Config, log *slog.Logger) (*stage.Handlers, error) {
+	p, err := Demo(cfg, cfg.OutboxDir, nil, log)
+	if err != nil {
+		return nil, err
+	}
+	return &stage.Handlers{Pipeline: p, Bus: &outbox.Outbox{Dir: filepath.Join(cfg.OutboxDir, "bus")}, Log: log}, nil
+}
+
+// base is what every AWS stage shares: the case table (also the contacts
+// directory) and the bus.
+type base struct {
+	aws   aws.Config
+	table *dynamo.Table
+	bus   *ebus.Publisher
+	p     *pipeline.Pipeline
+	log   *slog.Logger
+}
+
+func newBase(ctx context.Context, cfg config.Config, log *slog.Logger, required ...string) (*base, error) {
+	if err := cfg.Require(required...); err != nil {
 		return nil, err
 	}
 	awsCfg, err := awsx.LoadConfig(ctx, cfg.Region, awsx.RetryOptions{})
@@ -69,27 +123,17 @@ func Handlers(ctx context.Context, cfg config.Config, stageName string, log *slo
 		return nil, err
 	}
 	table := dynamo.New(dynamodb.NewFromConfig(awsCfg), cfg.Table, dynamo.Options{CaseTTL: time.Duration(cfg.TTLDays) * 24 * time.Hour})
-	p := &pipeline.Pipeline{Store: table, Contacts: table, Fallback: contacts.Contact{Language: "en", To: cfg.DefaultRecipient}, Log: log}
-	bus := ebus.New(eventbridge.NewFromConfig(awsCfg), ebus.Config{BusName: cfg.Bus})
-	if cfg.ReportBucket != "" {
-		p.Sink = archive.New(s3.NewFromConfig(awsCfg), archive.Config{Bucket: cfg.ReportBucket})
-	}
-	switch stageName {
-	case StageEnrich:
-		conn, err := lookup.New(awsCfg, lookup.Options{
-			RoleName: cfg.MemberRoleName, ExternalID: cfg.ExternalID,
-			SES: func(c aws.Config, account string) enrich.SES {
-				return sesrep.NewReader(c, sesrep.WithAccount(account), sesrep.WithCloudWatch())
-			},
-		})
-		if err != nil {
-			return nil, err
-		}
-		p.Engine = &enrich.Engine{Connector: conn, SESRegions: sesRegions(cfg)}
-	case StageNotify:
-		p.Notifier = lazyDispatcher(awsCfg, cfg, table, bus, log)
-	}
-	return &stage.Handlers{Pipeline: p, Bus: bus, Log: log}, nil
+	return &base{
+		aws:   awsCfg,
+		table: table,
+		bus:   ebus.New(eventbridge.NewFromConfig(awsCfg), ebus.Config{BusName: cfg.Bus}),
+		p:     &pipeline.Pipeline{Store: table, Contacts: table, Fallback: contacts.Contact{Language: "en", To: cfg.DefaultRecipient}, Log: log},
+		log:   log,
+	}, nil
+}
+
+func (b *base) handlers() *stage.Handlers {
+	return &stage.Handlers{Pipeline: b.p, Bus: b.bus, Log: b.log}
 }
 
 // lazyDispatcher builds the SES mailer on first use: it reads the account's

@@ -28,7 +28,7 @@ func CSVImport(ctx context.Context, cfg config.Config, log *slog.Logger) (*csvin
 	if len(cfg.IntakeRegions) == 0 {
 		return nil, errors.New("unable to start: set " + config.EnvIntakeRegions + " or " + config.EnvRegion)
 	}
-	hs, err := Handlers(ctx, cfg, StageEnrich, log)
+	hs, err := EnrichHandlers(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}

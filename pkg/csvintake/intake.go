@@ -61,8 +61,6 @@ type Options struct {
 	Category string
 	// Source names the file (path or S3 key) in the report.
 	Source string
-	// Notify delivers the report through the pipeline's notifier.
-	Notify bool
 }
 
 // Importer runs a list through a pipeline's case store, enrichment engine,
@@ -121,7 +119,10 @@ type Result struct {
 	Status   string // pipeline.StatusOpened, StatusUpdated or StatusDuplicate
 	Parsed   *Parsed
 	Report   *Report
-	Outcome  notify.Outcome
+	// Outcome is filled by callers that deliver the report themselves (the
+	// CLI); in AWS the notify stage does, so the import never links the
+	// e-mail renderer.
+	Outcome notify.Outcome
 }
 
 var (
@@ -234,12 +235,6 @@ func (im *Importer) Import(ctx context.Context, data []byte, opts Options) (Resu
 		return res, err
 	}
 	res.Report = r
-	if opts.Notify && p.Notifier != nil {
-		res.Outcome, err = p.Notify(ctx, &r.Report)
-		if err != nil {
-			return res, err
-		}
-	}
 	return res, nil
 }
 

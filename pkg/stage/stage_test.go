@@ -23,7 +23,7 @@ func demoHandlers(t *testing.T) (*stage.Handlers, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := app.Handlers(context.Background(), cfg, app.StageIngest, nil)
+	h, err := app.IngestHandlers(context.Background(), cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
