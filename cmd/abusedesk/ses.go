@@ -20,6 +20,7 @@ import (
 	"github.com/abusedesk/abusedesk/pkg/demo"
 	"github.com/abusedesk/abusedesk/pkg/finding"
 	"github.com/abusedesk/abusedesk/pkg/sesrep"
+	"github.com/abusedesk/abusedesk/pkg/sesrep/sesaws"
 )
 
 func init() {
@@ -30,7 +31,7 @@ func init() {
 	})
 }
 
-// reputationSource is what the command reads: sesrep.Reader for real
+// reputationSource is what the command reads: sesaws.Reader for real
 // credentials, the demo world's SES for --demo.
 type reputationSource interface {
 	Reputation(ctx context.Context, region string, at time.Time) (sesrep.Report, error)
@@ -63,7 +64,7 @@ var awsSES = func(ctx context.Context) (reputationSource, string, error) {
 	if _, err := cfg.Credentials.Retrieve(rctx); err != nil {
 		return nil, "", fmt.Errorf("unable to find AWS credentials: %w", err)
 	}
-	return sesrep.NewReader(cfg, sesrep.WithCloudWatch()), cfg.Region, nil
+	return sesaws.NewReader(cfg, sesaws.WithCloudWatch()), cfg.Region, nil
 }
 
 // regionList collects repeatable --region flags; commas also separate.

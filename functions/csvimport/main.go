@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/abusedesk/abusedesk/pkg/app"
+	"github.com/abusedesk/abusedesk/pkg/app/csvimportfn"
 	"github.com/abusedesk/abusedesk/pkg/config"
 )
 
@@ -20,7 +21,7 @@ func main() {
 	log := slog.New(lambdacontext.NewLogHandler()).With("stage", app.StageCSVImport)
 	cfg, err := config.FromEnv(os.Getenv)
 	if err == nil {
-		h, herr := app.CSVImport(context.Background(), cfg, log)
+		h, herr := csvimportfn.Handler(context.Background(), cfg, log)
 		if herr == nil {
 			lambda.Start(h.Handle)
 			return

@@ -6,9 +6,10 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/abusedesk/abusedesk/pkg/app"
+	"github.com/abusedesk/abusedesk/pkg/app/enrichfn"
 )
 
 func main() {
-	h := app.MustLambda(app.StageEnrich, app.EnrichHandlers)
+	h := app.MustLambda(app.StageEnrich, enrichfn.Handlers)
 	lambda.Start(h.Enrich)
 }

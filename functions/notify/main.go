@@ -6,9 +6,10 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/abusedesk/abusedesk/pkg/app"
+	"github.com/abusedesk/abusedesk/pkg/app/notifyfn"
 )
 
 func main() {
-	h := app.MustLambda(app.StageNotify, app.NotifyHandlers)
+	h := app.MustLambda(app.StageNotify, notifyfn.Handlers)
 	lambda.Start(h.Notify)
 }

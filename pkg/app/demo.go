@@ -50,7 +50,7 @@ func Demo(cfg config.Config, dir string, now func() time.Time, log *slog.Logger)
 	}
 	return &pipeline.Pipeline{
 		Store:    &cases.FileStore{Dir: dir},
-		Engine:   &enrich.Engine{Connector: w, SESRegions: sesRegions(cfg)},
+		Engine:   &enrich.Engine{Connector: w, SESRegions: SESRegions(cfg)},
 		Sink:     report.DirSink{Dir: dir},
 		Contacts: directory,
 		Fallback: fallback,
@@ -67,7 +67,8 @@ func Demo(cfg config.Config, dir string, now func() time.Time, log *slog.Logger)
 	}, nil
 }
 
-func sesRegions(cfg config.Config) []string {
+// SESRegions are the regions whose SES reputation every case reports.
+func SESRegions(cfg config.Config) []string {
 	if len(cfg.SESRegions) > 0 {
 		return cfg.SESRegions
 	}

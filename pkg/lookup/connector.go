@@ -21,7 +21,7 @@ import (
 
 	"github.com/abusedesk/abusedesk/pkg/awsx"
 	"github.com/abusedesk/abusedesk/pkg/enrich"
-	"github.com/abusedesk/abusedesk/pkg/sesrep"
+	"github.com/abusedesk/abusedesk/pkg/sesrep/sesaws"
 )
 
 // Options configure a Connector.
@@ -49,7 +49,7 @@ type Options struct {
 	// calls, Hunt's per-function calls); default 12.
 	Fanout int
 	// SES builds the SES reputation reader for an account's config and id;
-	// nil means sesrep.NewReader with the account's shared limiters.
+	// nil means sesaws.NewReader with the account's shared limiters.
 	SES func(cfg aws.Config, accountID string) enrich.SES
 }
 
@@ -228,7 +228,7 @@ func (c *Connector) newAccount(cfg aws.Config, accountID, access string) *enrich
 	if c.opts.SES != nil {
 		acct.SES = c.opts.SES(cfg, accountID)
 	} else {
-		acct.SES = sesrep.NewReader(cfg, sesrep.WithAccount(accountID))
+		acct.SES = sesaws.NewReader(cfg, sesaws.WithAccount(accountID))
 	}
 	return acct
 }

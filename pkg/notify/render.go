@@ -10,6 +10,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	texttemplate "text/template"
 	"time"
 	"unicode/utf8"
@@ -50,10 +51,18 @@ const (
 //go:embed templates/*.tmpl
 var templateFS embed.FS
 
+var funcs = map[string]any{"inc": func(i int) int { return i + 1 }}
+
+// The templates are parsed on first use, not at package init: every stage
+// imports this package, only notify renders e-mail, and init time is cold
+// start time. A parse error is a build defect that the tests catch.
 var (
-	funcs     = map[string]any{"inc": func(i int) int { return i + 1 }}
-	htmlEmail = htmltemplate.Must(htmltemplate.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html.tmpl"))
-	textEmail = texttemplate.Must(texttemplate.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.txt.tmpl"))
+	htmlEmail = sync.OnceValue(func() *htmltemplate.Template {
+		return htmltemplate.Must(htmltemplate.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.html.tmpl"))
+	})
+	textEmail = sync.OnceValue(func() *texttemplate.Template {
+		return texttemplate.Must(texttemplate.New("").Funcs(funcs).ParseFS(templateFS, "templates/*.txt.tmpl"))
+	})
 )
 
 // emailData is everything the templates see. Every string from outside
@@ -147,10 +156,10 @@ func RenderEmail(r *report.Report, c contacts.Contact, o EmailOptions) (Email, e
 	d.Subject = emailSubject(lang, d, report.FormatTimeShort(r.RespondBy, lang))
 
 	var html, text bytes.Buffer
-	if err := htmlEmail.ExecuteTemplate(&html, "email."+lang+".html.tmpl", d); err != nil {
+	if err := htmlEmail().ExecuteTemplate(&html, "email."+lang+".html.tmpl", d); err != nil {
 		return Email{}, fmt.Errorf("unable to render e-mail HTML: %w", err)
 	}
-	if err := textEmail.ExecuteTemplate(&text, "email."+lang+".txt.tmpl", d); err != nil {
+	if err := textEmail().ExecuteTemplate(&text, "email."+lang+".txt.tmpl", d); err != nil {
 		return Email{}, fmt.Errorf("unable to render e-mail text: %w", err)
 	}
 	return Email{

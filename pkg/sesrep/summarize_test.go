@@ -306,3 +306,5 @@ func BenchmarkSummarize(b *testing.B) {
 		_ = Summarize("us-east-1", points, at)
 	}
 }
+
+var at = time.Date(2024, 5, 20, 12, 0, 0, 0, time.UTC)

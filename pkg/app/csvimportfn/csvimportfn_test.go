@@ -1,4 +1,4 @@
-package app
+package csvimportfn
 
 import (
 	"context"
@@ -43,9 +43,9 @@ func TestCSVImportWiring(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h, err := CSVImport(context.Background(), cfg, log)
+			h, err := Handler(context.Background(), cfg, log)
 			if (err == nil) != tt.ok {
-				t.Fatalf("CSVImport: %v, want ok %v", err, tt.ok)
+				t.Fatalf("Handler: %v, want ok %v", err, tt.ok)
 			}
 			if err != nil {
 				return

@@ -1,6 +1,8 @@
-package sesrep
+package sesaws
 
 import (
+	"github.com/abusedesk/abusedesk/pkg/sesrep"
+
 	"context"
 	"errors"
 	"fmt"
@@ -180,21 +182,21 @@ func (r *Reader) limiterKey(ctx context.Context) (string, error) {
 // Reason, not an error. When some lookups fail and others succeed the
 // report names the failures in Gaps; only when nothing could be read is an
 // error returned, classified with awsx (errors.Is ErrThrottled, ...).
-func (r *Reader) Reputation(ctx context.Context, region string, at time.Time) (Report, error) {
+func (r *Reader) Reputation(ctx context.Context, region string, at time.Time) (sesrep.Report, error) {
 	if !regionPattern.MatchString(region) {
-		return Report{}, fmt.Errorf("unable to read SES reputation: invalid region %q", region)
+		return sesrep.Report{}, fmt.Errorf("unable to read SES reputation: invalid region %q", region)
 	}
 	key, err := r.limiterKey(ctx)
 	if err != nil {
-		return Report{}, fmt.Errorf("unable to read SES reputation in %s: %w", region, err)
+		return sesrep.Report{}, fmt.Errorf("unable to read SES reputation in %s: %w", region, err)
 	}
 	c := r.regionClients(region)
 	at = at.UTC()
 
 	var (
-		points                       []Point
-		acct                         *Account
-		enforced                     *Enforced
+		points                       []sesrep.Point
+		acct                         *sesrep.Account
+		enforced                     *sesrep.Enforced
 		statsErr, acctErr, metricErr error
 		g                            errgroup.Group
 	)
@@ -217,18 +219,18 @@ func (r *Reader) Reputation(ctx context.Context, region string, at time.Time) (R
 
 	for _, e := range []error{statsErr, acctErr} {
 		if reason, ok := notEnabled(e, region); ok {
-			return Report{Region: region, From: at.Add(-Window), To: at, Reason: reason}, nil
+			return sesrep.Report{Region: region, From: at.Add(-sesrep.Window), To: at, Reason: reason}, nil
 		}
 	}
 	if statsErr != nil && acctErr != nil {
-		return Report{}, fmt.Errorf("unable to read SES reputation in %s: %w", region, errors.Join(statsErr, acctErr))
+		return sesrep.Report{}, fmt.Errorf("unable to read SES reputation in %s: %w", region, errors.Join(statsErr, acctErr))
 	}
 
-	var rep Report
+	var rep sesrep.Report
 	if statsErr == nil {
-		rep = Summarize(region, points, at)
+		rep = sesrep.Summarize(region, points, at)
 	} else {
-		rep = Report{Region: region, From: at.Add(-Window), To: at, Enabled: true}
+		rep = sesrep.Report{Region: region, From: at.Add(-sesrep.Window), To: at, Enabled: true}
 		rep.Gaps = append(rep.Gaps, "GetSendStatistics: "+awsx.Reason(statsErr))
 	}
 	if acctErr == nil {
@@ -252,9 +254,9 @@ func (r *Reader) Reputation(ctx context.Context, region string, at time.Time) (R
 // never touched: no error, an empty statistics list and GetAccount's
 // sandbox defaults. Any enforcement other than HEALTHY, production access
 // or recent sending means someone used SES there.
-func neverUsed(points int, a *Account) bool {
+func neverUsed(points int, a *sesrep.Account) bool {
 	return points == 0 && a != nil && !a.ProductionAccess && a.SentLast24Hours == 0 &&
-		(a.EnforcementStatus == "" || a.EnforcementStatus == StatusHealthy)
+		(a.EnforcementStatus == "" || a.EnforcementStatus == sesrep.StatusHealthy)
 }
 
 // notEnabled recognises the two ways a region answers when SES cannot be
@@ -274,7 +276,7 @@ func notEnabled(err error, region string) (string, bool) {
 	return "", false
 }
 
-func sendStatistics(ctx context.Context, api sendStatisticsAPI, limiter *rate.Limiter) ([]Point, error) {
+func sendStatistics(ctx context.Context, api sendStatisticsAPI, limiter *rate.Limiter) ([]sesrep.Point, error) {
 	if err := limiter.Wait(ctx); err != nil {
 		return nil, fmt.Errorf("unable to wait for the GetSendStatistics rate limit: %w", err)
 	}
@@ -282,12 +284,12 @@ func sendStatistics(ctx context.Context, api sendStatisticsAPI, limiter *rate.Li
 	if err != nil {
 		return nil, fmt.Errorf("unable to get SES send statistics: %w", awsx.Classify(err))
 	}
-	points := make([]Point, 0, len(out.SendDataPoints))
+	points := make([]sesrep.Point, 0, len(out.SendDataPoints))
 	for _, p := range out.SendDataPoints {
 		if p.Timestamp == nil {
 			continue // a point without a time cannot be placed in the window
 		}
-		points = append(points, Point{
+		points = append(points, sesrep.Point{
 			Timestamp:        p.Timestamp.UTC(),
 			DeliveryAttempts: p.DeliveryAttempts,
 			Bounces:          p.Bounces,
@@ -298,12 +300,12 @@ func sendStatistics(ctx context.Context, api sendStatisticsAPI, limiter *rate.Li
 	return points, nil
 }
 
-func account(ctx context.Context, api accountAPI) (*Account, error) {
+func account(ctx context.Context, api accountAPI) (*sesrep.Account, error) {
 	out, err := api.GetAccount(ctx, &sesv2.GetAccountInput{})
 	if err != nil {
 		return nil, fmt.Errorf("unable to get SES account: %w", awsx.Classify(err))
 	}
-	a := &Account{
+	a := &sesrep.Account{
 		EnforcementStatus: aws.ToString(out.EnforcementStatus),
 		SendingEnabled:    out.SendingEnabled,
 		ProductionAccess:  out.ProductionAccessEnabled,
@@ -329,7 +331,7 @@ const (
 // reputationMetrics reads the latest hourly average of each Reputation.*
 // metric within the 14 days before at. The metrics carry no dimensions:
 // they describe the whole account in the region.
-func reputationMetrics(ctx context.Context, api metricDataAPI, at time.Time) (*Enforced, error) {
+func reputationMetrics(ctx context.Context, api metricDataAPI, at time.Time) (*sesrep.Enforced, error) {
 	q := func(id, metric string) cwtypes.MetricDataQuery {
 		return cwtypes.MetricDataQuery{
 			Id: aws.String(id),
@@ -341,7 +343,7 @@ func reputationMetrics(ctx context.Context, api metricDataAPI, at time.Time) (*E
 		}
 	}
 	out, err := api.GetMetricData(ctx, &cloudwatch.GetMetricDataInput{
-		StartTime:         aws.Time(at.Add(-Window)),
+		StartTime:         aws.Time(at.Add(-sesrep.Window)),
 		EndTime:           aws.Time(at),
 		ScanBy:            cwtypes.ScanByTimestampDescending,
 		MetricDataQueries: []cwtypes.MetricDataQuery{q(idBounce, "Reputation.BounceRate"), q(idComplaint, "Reputation.ComplaintRate")},
@@ -349,7 +351,7 @@ func reputationMetrics(ctx context.Context, api metricDataAPI, at time.Time) (*E
 	if err != nil {
 		return nil, fmt.Errorf("unable to get SES reputation metrics: %w", awsx.Classify(err))
 	}
-	e := &Enforced{}
+	e := &sesrep.Enforced{}
 	for _, res := range out.MetricDataResults {
 		v, ts, ok := latest(res)
 		if !ok {

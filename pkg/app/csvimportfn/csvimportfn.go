@@ -1,4 +1,6 @@
-package app
+// Package csvimportfn wires the CSV import function: the enrich stage's
+// dependencies plus an S3 client to read the uploads.
+package csvimportfn
 
 import (
 	"context"
@@ -7,19 +9,16 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/abusedesk/abusedesk/pkg/app/enrichfn"
 	"github.com/abusedesk/abusedesk/pkg/awsx"
 	"github.com/abusedesk/abusedesk/pkg/config"
 	"github.com/abusedesk/abusedesk/pkg/csvintake"
 )
 
-// StageCSVImport is the function that imports resource lists from the
-// report bucket's intake/ prefix.
-const StageCSVImport = "csvimport"
-
-// CSVImport wires the S3-triggered CSV import: the enrich stage's
+// Handler wires the S3-triggered CSV import: the enrich stage's
 // dependencies (store, engine, report sink, bus) plus an S3 client to read
 // the uploads.
-func CSVImport(ctx context.Context, cfg config.Config, log *slog.Logger) (*csvintake.S3Handler, error) {
+func Handler(ctx context.Context, cfg config.Config, log *slog.Logger) (*csvintake.S3Handler, error) {
 	if cfg.Mode == config.ModeAWS {
 		if err := cfg.Require(config.EnvReportBucket); err != nil {
 			return nil, err
@@ -28,7 +27,7 @@ func CSVImport(ctx context.Context, cfg config.Config, log *slog.Logger) (*csvin
 	if len(cfg.IntakeRegions) == 0 {
 		return nil, errors.New("unable to start: set " + config.EnvIntakeRegions + " or " + config.EnvRegion)
 	}
-	hs, err := EnrichHandlers(ctx, cfg, log)
+	hs, err := enrichfn.Handlers(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,8 @@
-package sesrep
+package sesaws
 
 import (
+	"github.com/abusedesk/abusedesk/pkg/sesrep"
+
 	"context"
 	"errors"
 	"fmt"
@@ -122,7 +124,7 @@ func (f *fakeAWS) config() aws.Config {
 
 func fixture(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", "ses", name))
+	b, err := os.ReadFile(filepath.Join("..", "..", "..", "testdata", "ses", name))
 	if err != nil {
 		t.Fatalf("unable to read fixture: %v", err)
 	}
@@ -150,7 +152,7 @@ func jsonThrottled(t *testing.T) reply {
 }
 
 // statsXML renders points in the documented GetSendStatistics envelope.
-func statsXML(points []Point) []byte {
+func statsXML(points []sesrep.Point) []byte {
 	var b strings.Builder
 	b.WriteString(`<GetSendStatisticsResponse xmlns="http://ses.amazonaws.com/doc/2010-12-01/"><GetSendStatisticsResult><SendDataPoints>`)
 	for _, p := range points {
@@ -220,7 +222,7 @@ func TestReputationDocumentedBodies(t *testing.T) {
 	if a == nil {
 		t.Fatal("no account")
 	}
-	if a.EnforcementStatus != StatusHealthy || !a.ProductionAccess || !a.SendingEnabled ||
+	if a.EnforcementStatus != sesrep.StatusHealthy || !a.ProductionAccess || !a.SendingEnabled ||
 		a.Max24HourSend != 50000 || a.MaxSendRate != 14 || a.SentLast24Hours != 1234 ||
 		strings.Join(a.SuppressedReasons, ",") != "BOUNCE,COMPLAINT" {
 		t.Errorf("account %+v", *a)
@@ -245,7 +247,7 @@ func TestReputationRegions(t *testing.T) {
 		wantGap     string // substring of a gap
 		wantErr     error
 		wantCalls   map[string]int // "op" -> calls in the region
-		check       func(t *testing.T, r Report)
+		check       func(t *testing.T, r sesrep.Report)
 	}{
 		{
 			name: "never used region answers with sandbox defaults",
@@ -271,12 +273,12 @@ func TestReputationRegions(t *testing.T) {
 			name: "sandbox account that sent mail is enabled",
 			scripts: func(t *testing.T) map[string]script {
 				return map[string]script{
-					"ap-south-1 GetSendStatistics": {xmlOK(statsXML([]Point{{Timestamp: recent, DeliveryAttempts: 3}}))},
+					"ap-south-1 GetSendStatistics": {xmlOK(statsXML([]sesrep.Point{{Timestamp: recent, DeliveryAttempts: 3}}))},
 					"ap-south-1 GetAccount":        {jsonOK(fixture(t, "get-account-sandbox.json"))},
 				}
 			},
 			wantEnabled: true,
-			check: func(t *testing.T, r Report) {
+			check: func(t *testing.T, r sesrep.Report) {
 				if r.DeliveryAttempts != 3 {
 					t.Errorf("attempts %d, want 3", r.DeliveryAttempts)
 				}
@@ -291,7 +293,7 @@ func TestReputationRegions(t *testing.T) {
 				}
 			},
 			wantEnabled: true,
-			check: func(t *testing.T, r Report) {
+			check: func(t *testing.T, r sesrep.Report) {
 				if r.BounceRate != nil || r.ComplaintRate != nil || r.BounceRateText() != "n/a" {
 					t.Errorf("rates %v %v %q, want not applicable", r.BounceRate, r.ComplaintRate, r.BounceRateText())
 				}
@@ -304,13 +306,13 @@ func TestReputationRegions(t *testing.T) {
 			name: "v1 throttled once then answers",
 			scripts: func(t *testing.T) map[string]script {
 				return map[string]script{
-					"ap-south-1 GetSendStatistics": {xmlThrottled(t), xmlOK(statsXML([]Point{{Timestamp: recent, DeliveryAttempts: 200, Bounces: 20}}))},
+					"ap-south-1 GetSendStatistics": {xmlThrottled(t), xmlOK(statsXML([]sesrep.Point{{Timestamp: recent, DeliveryAttempts: 200, Bounces: 20}}))},
 					"ap-south-1 GetAccount":        {jsonThrottled(t), jsonOK(fixture(t, "get-account-production.json"))},
 				}
 			},
 			wantEnabled: true,
 			wantCalls:   map[string]int{"GetSendStatistics": 2, "GetAccount": 2},
-			check: func(t *testing.T, r Report) {
+			check: func(t *testing.T, r sesrep.Report) {
 				if r.Bounces != 20 || r.BounceRateText() != "10.00%" || len(r.Gaps) != 0 {
 					t.Errorf("bounces %d rate %s gaps %v", r.Bounces, r.BounceRateText(), r.Gaps)
 				}
@@ -327,7 +329,7 @@ func TestReputationRegions(t *testing.T) {
 			wantEnabled: true,
 			wantGap:     "GetSendStatistics: Throttling",
 			wantCalls:   map[string]int{"GetSendStatistics": 3},
-			check: func(t *testing.T, r Report) {
+			check: func(t *testing.T, r sesrep.Report) {
 				if r.Account == nil || r.BounceRate != nil {
 					t.Errorf("account %v rate %v", r.Account, r.BounceRate)
 				}
@@ -360,7 +362,7 @@ func TestReputationRegions(t *testing.T) {
 			name: "CloudWatch enforced metrics",
 			scripts: func(t *testing.T) map[string]script {
 				return map[string]script{
-					"ap-south-1 GetSendStatistics": {xmlOK(statsXML([]Point{{Timestamp: recent, DeliveryAttempts: 1000, Bounces: 10}}))},
+					"ap-south-1 GetSendStatistics": {xmlOK(statsXML([]sesrep.Point{{Timestamp: recent, DeliveryAttempts: 1000, Bounces: 10}}))},
 					"ap-south-1 GetAccount":        {jsonOK(fixture(t, "get-account-production.json"))},
 					"ap-south-1 GetMetricData": {metricsCBOR(map[string]map[time.Time]float64{
 						"bounce":    {at.Add(-2 * time.Hour): 0.03, at.Add(-time.Hour): 0.05},
@@ -370,7 +372,7 @@ func TestReputationRegions(t *testing.T) {
 			},
 			opts:        []Option{WithCloudWatch()},
 			wantEnabled: true,
-			check: func(t *testing.T, r Report) {
+			check: func(t *testing.T, r sesrep.Report) {
 				e := r.Enforced
 				if e == nil || e.BounceRate == nil || *e.BounceRate != 0.05 || e.ComplaintRate == nil || *e.ComplaintRate != 0.0004 {
 					t.Fatalf("enforced %+v", e)
@@ -436,7 +438,7 @@ func TestReputationRegionWithoutEndpoint(t *testing.T) {
 	if rep.Enabled || !strings.Contains(rep.Reason, "not offered") {
 		t.Errorf("got enabled=%v reason=%q, want not offered", rep.Enabled, rep.Reason)
 	}
-	if fs := Findings([]Report{rep}); len(fs) != 0 {
+	if fs := sesrep.Findings([]sesrep.Report{rep}); len(fs) != 0 {
 		t.Errorf("a region without SES produced findings %v", fs)
 	}
 }
