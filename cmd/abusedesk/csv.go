@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -75,7 +74,7 @@ func runCSV(ctx context.Context, args []string, s stdio) int {
 		return 1
 	}
 	path := fs.Arg(0)
-	data, err := readList(path, s.in)
+	data, err := readInput(path, s.in, csvintake.MaxBytes, "list")
 	if err != nil {
 		fmt.Fprintf(s.err, "%s: %v\n", path, err)
 		return 1
@@ -95,26 +94,6 @@ func runCSV(ctx context.Context, args []string, s stdio) int {
 	}
 	printImport(s.out, path, res, filepath.Join(*out, res.Case.ID), took)
 	return 0
-}
-
-func readList(path string, stdin io.Reader) ([]byte, error) {
-	var r io.Reader = stdin
-	if path != "-" {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, fmt.Errorf("unable to read list: %w", err)
-		}
-		defer f.Close()
-		r = f
-	}
-	b, err := io.ReadAll(io.LimitReader(r, csvintake.MaxBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("unable to read list: %w", err)
-	}
-	if len(b) > csvintake.MaxBytes {
-		return nil, fmt.Errorf("unable to read list: larger than %d bytes", csvintake.MaxBytes)
-	}
-	return b, nil
 }
 
 // printImport summarises an import; the per-resource detail is in the

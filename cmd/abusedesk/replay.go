@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -74,28 +73,11 @@ func runReplay(ctx context.Context, args []string, s stdio) int {
 	return 0
 }
 
-func readInput(path string, stdin io.Reader) ([]byte, error) {
-	var r io.Reader = stdin
-	if path != "-" {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, fmt.Errorf("unable to read event: %w", err)
-		}
-		defer f.Close()
-		r = f
-	}
-	b, err := io.ReadAll(io.LimitReader(r, health.MaxEventBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("unable to read event: %w", err)
-	}
-	return b, nil
-}
-
 // replayFile runs every event in one file. A skipped event is reported and
 // is not an error; invalid input is, and a file with any invalid event is
 // rejected whole so that nothing is written for it.
 func replayFile(ctx context.Context, p *pipeline.Pipeline, path, out string, s stdio) error {
-	raw, err := readInput(path, s.in)
+	raw, err := readInput(path, s.in, health.MaxEventBytes, "event")
 	if err != nil {
 		return err
 	}
