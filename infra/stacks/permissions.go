@@ -1,16 +1,12 @@
 package stacks
 
 // MemberReadActions are exactly the read calls the enrich lookups make in a
-// member account. Keep it in sync with pkg/lookup; the member role grants
-// nothing else.
+// member account (pkg/lookup and pkg/sesrep/sesaws); the member role grants
+// nothing else. TestMemberActionsMatchLookups keeps the two in step.
 var MemberReadActions = []string{
-	"sts:GetCallerIdentity",
-
 	"ec2:DescribeInstances",
 	"ec2:DescribeNetworkInterfaces",
 	"ec2:DescribeSecurityGroups",
-	"ec2:DescribeAddresses",
-	"ec2:DescribeRegions",
 
 	"iam:GetAccessKeyLastUsed",
 	"iam:ListAccessKeys",
@@ -25,7 +21,6 @@ var MemberReadActions = []string{
 	"iam:ListAttachedGroupPolicies",
 	"iam:ListGroupPolicies",
 	"iam:GetGroupPolicy",
-	"iam:GetRole",
 	"iam:ListAttachedRolePolicies",
 	"iam:ListRolePolicies",
 	"iam:GetRolePolicy",
@@ -33,7 +28,6 @@ var MemberReadActions = []string{
 	"iam:GetPolicyVersion",
 
 	"lambda:ListFunctions",
-	"lambda:GetFunctionUrlConfig",
 	"lambda:ListFunctionUrlConfigs",
 	"lambda:GetPolicy",
 
