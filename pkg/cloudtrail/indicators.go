@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/abusedesk/abusedesk/pkg/finding"
+	"github.com/abusedesk/abusedesk/pkg/iampolicy"
 )
 
 // ATT&CK tactics.
@@ -266,8 +267,8 @@ var indicators = []*Indicator{
 				arn := str(r.RequestParameters, "policyArn")
 				return Hit{Target: target, Detail: "Policy " + arn + " attached to " + target + "."}, isAdminPolicyARN(arn)
 			}
-			doc, ok := parsePolicy(path(r.RequestParameters, "policyDocument"))
-			return Hit{Target: target, Detail: "Inline policy allowing *:* put on " + target + "."}, ok && doc.grantsAll()
+			doc, ok := iampolicy.ParseRaw(path(r.RequestParameters, "policyDocument"))
+			return Hit{Target: target, Detail: "Inline policy allowing *:* put on " + target + "."}, ok && doc.GrantsAll()
 		},
 	},
 	{
@@ -580,11 +581,11 @@ var indicators = []*Indicator{
 		Events:  []string{"PutBucketPolicy"},
 		SQL:     "eventname = 'PutBucketPolicy' AND (json_extract_scalar(requestparameters, '$.bucketPolicy.Statement[0].Principal') = '*' OR regexp_like(json_format(json_extract(requestparameters, '$.bucketPolicy')), '\"AWS\":\\s*\"\\*\"|arn:aws:iam::[0-9]{12}'))",
 		Match: func(r *Record) (Hit, bool) {
-			doc, ok := parsePolicy(path(r.RequestParameters, "bucketPolicy"))
+			doc, ok := iampolicy.ParseRaw(path(r.RequestParameters, "bucketPolicy"))
 			if !ok {
 				return Hit{}, false
 			}
-			ext := doc.externalPrincipals(r.RecipientAccountID)
+			ext := doc.ExternalPrincipals(r.RecipientAccountID)
 			h := Hit{Target: str(r.RequestParameters, "bucketName"), Detail: "Principals: " + strings.Join(ext, ", ") + "."}
 			if slices.Contains(ext, "*") {
 				h.Bump = 1
@@ -648,7 +649,7 @@ var indicators = []*Indicator{
 			if r.EventName == "CreateRole" {
 				raw = path(r.RequestParameters, "assumeRolePolicyDocument")
 			}
-			doc, ok := parsePolicy(raw)
+			doc, ok := iampolicy.ParseRaw(raw)
 			if !ok {
 				return Hit{}, false
 			}
@@ -656,7 +657,7 @@ var indicators = []*Indicator{
 			if account == "" {
 				account = r.UserIdentity.AccountID
 			}
-			ext := doc.externalPrincipals(account)
+			ext := doc.ExternalPrincipals(account)
 			h := Hit{Target: str(r.RequestParameters, "roleName"), Detail: "Trusted: " + strings.Join(ext, ", ") + "."}
 			if slices.Contains(ext, "*") {
 				h.Bump = 1
@@ -671,7 +672,7 @@ var indicators = []*Indicator{
 		SQL:     "eventname = 'GetFederationToken'",
 		Match: func(r *Record) (Hit, bool) {
 			h := Hit{Target: str(r.RequestParameters, "name")}
-			if doc, ok := parsePolicy(path(r.RequestParameters, "policy")); ok && doc.grantsAll() {
+			if doc, ok := iampolicy.ParseRaw(path(r.RequestParameters, "policy")); ok && doc.GrantsAll() {
 				h.Bump = 1
 				h.Detail = "The session policy allows every action."
 			}

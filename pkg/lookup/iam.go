@@ -16,6 +16,7 @@ import (
 
 	"github.com/abusedesk/abusedesk/pkg/awsx"
 	"github.com/abusedesk/abusedesk/pkg/evidence"
+	"github.com/abusedesk/abusedesk/pkg/iampolicy"
 )
 
 // iamAPI is what the IAM adapter calls.
@@ -193,18 +194,13 @@ func (a *IAM) User(ctx context.Context, name string) (evidence.User, error) {
 	})
 	g.Go(func() error {
 		p := iam.NewListMFADevicesPaginator(a.api, &iam.ListMFADevicesInput{UserName: aws.String(name)})
-		for p.HasMorePages() {
-			var page *iam.ListMFADevicesOutput
-			if err := a.call(ctx, func() (err error) { page, err = p.NextPage(ctx); return err }); err != nil {
-				return err
-			}
+		return eachPage(ctx, a, p, func(page *iam.ListMFADevicesOutput) {
 			mu.Lock()
 			for _, d := range page.MFADevices {
 				u.MFADevices = append(u.MFADevices, aws.ToString(d.SerialNumber))
 			}
 			mu.Unlock()
-		}
-		return nil
+		})
 	})
 	g.Go(func() error {
 		return a.call(ctx, func() error {
@@ -230,11 +226,7 @@ func (a *IAM) User(ctx context.Context, name string) (evidence.User, error) {
 	g.Go(func() error {
 		p := iam.NewListGroupsForUserPaginator(a.api, &iam.ListGroupsForUserInput{UserName: aws.String(name)})
 		gg, gctx := errgroup.WithContext(ctx)
-		for p.HasMorePages() {
-			var page *iam.ListGroupsForUserOutput
-			if err := a.call(ctx, func() (err error) { page, err = p.NextPage(ctx); return err }); err != nil {
-				return err
-			}
+		err := eachPage(ctx, a, p, func(page *iam.ListGroupsForUserOutput) {
 			for _, grp := range page.Groups {
 				gname := aws.ToString(grp.GroupName)
 				mu.Lock()
@@ -242,6 +234,9 @@ func (a *IAM) User(ctx context.Context, name string) (evidence.User, error) {
 				mu.Unlock()
 				gg.Go(func() error { return a.principalPolicies(gctx, principal{kind: "group", name: gname}, addPolicy) })
 			}
+		})
+		if err != nil {
+			return err
 		}
 		return gg.Wait()
 	})
@@ -263,11 +258,7 @@ func (a *IAM) User(ctx context.Context, name string) (evidence.User, error) {
 func (a *IAM) listKeys(ctx context.Context, user string) ([]evidence.AccessKey, error) {
 	var keys []evidence.AccessKey
 	p := iam.NewListAccessKeysPaginator(a.api, &iam.ListAccessKeysInput{UserName: aws.String(user)})
-	for p.HasMorePages() {
-		var page *iam.ListAccessKeysOutput
-		if err := a.call(ctx, func() (err error) { page, err = p.NextPage(ctx); return err }); err != nil {
-			return nil, err
-		}
+	err := eachPage(ctx, a, p, func(page *iam.ListAccessKeysOutput) {
 		for _, k := range page.AccessKeyMetadata {
 			keys = append(keys, evidence.AccessKey{
 				ID:       aws.ToString(k.AccessKeyId),
@@ -276,6 +267,9 @@ func (a *IAM) listKeys(ctx context.Context, user string) ([]evidence.AccessKey, 
 				Created:  aws.ToTime(k.CreateDate),
 			})
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	return keys, nil
 }
@@ -327,8 +321,8 @@ func (a *IAM) principalPolicies(ctx context.Context, pr principal, add func(evid
 					return err
 				}
 				pol := evidence.Policy{Name: n, Via: pr.via()}
-				if d, err := parsePolicy(doc); err == nil {
-					pol.Admin = d.isAdmin()
+				if d, err := iampolicy.Parse(doc); err == nil {
+					pol.Admin = d.GrantsAll()
 				}
 				add(pol)
 				return nil
@@ -341,91 +335,64 @@ func (a *IAM) principalPolicies(ctx context.Context, pr principal, add func(evid
 
 func (a *IAM) listAttached(ctx context.Context, pr principal) ([]types.AttachedPolicy, error) {
 	var out []types.AttachedPolicy
-	var marker *string
-	for {
-		var page []types.AttachedPolicy
-		var next *string
-		err := a.call(ctx, func() error {
-			switch pr.kind {
-			case "user":
-				o, err := a.api.ListAttachedUserPolicies(ctx, &iam.ListAttachedUserPoliciesInput{UserName: aws.String(pr.name), Marker: marker})
-				if err != nil {
-					return err
-				}
-				page, next = o.AttachedPolicies, truncated(o.IsTruncated, o.Marker)
-			case "group":
-				o, err := a.api.ListAttachedGroupPolicies(ctx, &iam.ListAttachedGroupPoliciesInput{GroupName: aws.String(pr.name), Marker: marker})
-				if err != nil {
-					return err
-				}
-				page, next = o.AttachedPolicies, truncated(o.IsTruncated, o.Marker)
-			default:
-				o, err := a.api.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(pr.name), Marker: marker})
-				if err != nil {
-					return err
-				}
-				page, next = o.AttachedPolicies, truncated(o.IsTruncated, o.Marker)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page...)
-		if next == nil {
-			return out, nil
-		}
-		marker = next
+	add := func(ps []types.AttachedPolicy) { out = append(out, ps...) }
+	var err error
+	switch pr.kind {
+	case "user":
+		err = eachPage(ctx, a, iam.NewListAttachedUserPoliciesPaginator(a.api, &iam.ListAttachedUserPoliciesInput{UserName: aws.String(pr.name)}),
+			func(o *iam.ListAttachedUserPoliciesOutput) { add(o.AttachedPolicies) })
+	case "group":
+		err = eachPage(ctx, a, iam.NewListAttachedGroupPoliciesPaginator(a.api, &iam.ListAttachedGroupPoliciesInput{GroupName: aws.String(pr.name)}),
+			func(o *iam.ListAttachedGroupPoliciesOutput) { add(o.AttachedPolicies) })
+	default:
+		err = eachPage(ctx, a, iam.NewListAttachedRolePoliciesPaginator(a.api, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(pr.name)}),
+			func(o *iam.ListAttachedRolePoliciesOutput) { add(o.AttachedPolicies) })
 	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func (a *IAM) listInline(ctx context.Context, pr principal) ([]string, error) {
 	var out []string
-	var marker *string
-	for {
-		var page []string
-		var next *string
-		err := a.call(ctx, func() error {
-			switch pr.kind {
-			case "user":
-				o, err := a.api.ListUserPolicies(ctx, &iam.ListUserPoliciesInput{UserName: aws.String(pr.name), Marker: marker})
-				if err != nil {
-					return err
-				}
-				page, next = o.PolicyNames, truncated(o.IsTruncated, o.Marker)
-			case "group":
-				o, err := a.api.ListGroupPolicies(ctx, &iam.ListGroupPoliciesInput{GroupName: aws.String(pr.name), Marker: marker})
-				if err != nil {
-					return err
-				}
-				page, next = o.PolicyNames, truncated(o.IsTruncated, o.Marker)
-			default:
-				o, err := a.api.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(pr.name), Marker: marker})
-				if err != nil {
-					return err
-				}
-				page, next = o.PolicyNames, truncated(o.IsTruncated, o.Marker)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page...)
-		if next == nil {
-			return out, nil
-		}
-		marker = next
+	add := func(names []string) { out = append(out, names...) }
+	var err error
+	switch pr.kind {
+	case "user":
+		err = eachPage(ctx, a, iam.NewListUserPoliciesPaginator(a.api, &iam.ListUserPoliciesInput{UserName: aws.String(pr.name)}),
+			func(o *iam.ListUserPoliciesOutput) { add(o.PolicyNames) })
+	case "group":
+		err = eachPage(ctx, a, iam.NewListGroupPoliciesPaginator(a.api, &iam.ListGroupPoliciesInput{GroupName: aws.String(pr.name)}),
+			func(o *iam.ListGroupPoliciesOutput) { add(o.PolicyNames) })
+	default:
+		err = eachPage(ctx, a, iam.NewListRolePoliciesPaginator(a.api, &iam.ListRolePoliciesInput{RoleName: aws.String(pr.name)}),
+			func(o *iam.ListRolePoliciesOutput) { add(o.PolicyNames) })
 	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
-// truncated returns the marker to continue with, or nil when done; a
-// truncated page without a marker would loop forever, so it ends too.
-func truncated(isTruncated bool, marker *string) *string {
-	if !isTruncated || aws.ToString(marker) == "" {
-		return nil
+// pager is what every IAM paginator offers.
+type pager[O any] interface {
+	HasMorePages() bool
+	NextPage(ctx context.Context, optFns ...func(*iam.Options)) (O, error)
+}
+
+// eachPage fetches every page through a.call, so each page, not the whole
+// listing, takes a fan-out slot: a long listing must not starve the calls
+// running beside it.
+func eachPage[O any](ctx context.Context, a *IAM, p pager[O], fn func(O)) error {
+	for p.HasMorePages() {
+		var page O
+		if err := a.call(ctx, func() (err error) { page, err = p.NextPage(ctx); return err }); err != nil {
+			return err
+		}
+		fn(page)
 	}
-	return marker
+	return nil
 }
 
 func (a *IAM) inlineDoc(ctx context.Context, pr principal, name string) (string, error) {
@@ -495,8 +462,8 @@ func (a *IAM) managedVerdict(ctx context.Context, arn string) *verdict {
 			a.mu.Unlock()
 			return
 		}
-		if d, err := parsePolicy(doc); err == nil {
-			v.admin, v.writes = d.isAdmin(), d.writesIAM()
+		if d, err := iampolicy.Parse(doc); err == nil {
+			v.admin, v.writes = d.GrantsAll(), d.WritesIAM()
 		}
 	})
 	return v
@@ -576,7 +543,7 @@ func (a *IAM) RoleCanWriteIAM(ctx context.Context, roleName string) (bool, error
 					if err != nil {
 						return err
 					}
-					if d, err := parsePolicy(doc); err == nil && d.writesIAM() {
+					if d, err := iampolicy.Parse(doc); err == nil && d.WritesIAM() {
 						mu.Lock()
 						v.writes = true
 						mu.Unlock()
@@ -605,12 +572,8 @@ func (a *IAM) Recent(ctx context.Context, since time.Time) (evidence.RecentIAM, 
 	res := evidence.RecentIAM{Since: since}
 	var users []types.User
 	p := iam.NewListUsersPaginator(a.api, &iam.ListUsersInput{})
-	for p.HasMorePages() {
-		var page *iam.ListUsersOutput
-		if err := a.call(ctx, func() (err error) { page, err = p.NextPage(ctx); return err }); err != nil {
-			return res, fmt.Errorf("unable to list IAM users: %w", awsx.Classify(err))
-		}
-		users = append(users, page.Users...)
+	if err := eachPage(ctx, a, p, func(page *iam.ListUsersOutput) { users = append(users, page.Users...) }); err != nil {
+		return res, fmt.Errorf("unable to list IAM users: %w", awsx.Classify(err))
 	}
 	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)

@@ -192,3 +192,36 @@ func TestRecent(t *testing.T) {
 		t.Errorf("ListUsers calls = %d, want 2 pages", n)
 	}
 }
+
+func TestUserAttachedPoliciesPaged(t *testing.T) {
+	t.Parallel()
+	s := fakeAccount(t)
+	s.Handle("iam:ListAttachedUserPolicies", func(c awsxtest.Call) awsxtest.Reply {
+		if c.Form.Get("Marker") == "" {
+			return awsxtest.Reply{Body: awsxtest.Body(t, "iam/ListAttachedUserPolicies.xml", map[string]any{"Marker": "p2", "Policies": []pol{
+				{"AdministratorAccess", "arn:aws:iam::aws:policy/AdministratorAccess"},
+			}})}
+		}
+		return awsxtest.Reply{Body: awsxtest.Body(t, "iam/ListAttachedUserPolicies.xml", map[string]any{"Marker": "", "Policies": []pol{
+			{"AWSCompromisedKeyQuarantineV3", "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3"},
+		}})}
+	})
+	acct := openMember(t, s)
+	got, err := acct.IAM.User(t.Context(), "Bob")
+	if err != nil {
+		t.Fatalf("User: %v", err)
+	}
+	var names []string
+	for _, p := range got.Policies {
+		if p.Via == "user" && p.ARN != "" {
+			names = append(names, p.Name)
+		}
+	}
+	if want := []string{"AWSCompromisedKeyQuarantineV3", "AdministratorAccess"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("attached user policies = %v, want %v", names, want)
+	}
+	calls := s.Calls("iam:ListAttachedUserPolicies")
+	if len(calls) != 2 || calls[1].Form.Get("Marker") != "p2" {
+		t.Errorf("ListAttachedUserPolicies calls = %d, want 2 with the second continuing at p2", len(calls))
+	}
+}

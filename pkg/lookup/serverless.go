@@ -18,6 +18,7 @@ import (
 
 	"github.com/abusedesk/abusedesk/pkg/awsx"
 	"github.com/abusedesk/abusedesk/pkg/evidence"
+	"github.com/abusedesk/abusedesk/pkg/iampolicy"
 )
 
 // lambdaAPI is what the hunt calls on Lambda.
@@ -227,11 +228,11 @@ func (s *Serverless) publicPolicy(ctx context.Context, api lambdaAPI, fn string)
 		}
 		return false, fmt.Errorf("unable to get policy of %s: %w", fn, awsx.Classify(err))
 	}
-	doc, err := parsePolicy(aws.ToString(out.Policy))
+	doc, err := iampolicy.Parse(aws.ToString(out.Policy))
 	if err != nil {
 		return false, nil
 	}
-	return doc.public(), nil
+	return doc.Public(), nil
 }
 
 // roleName takes the name from a role ARN, dropping any path.
