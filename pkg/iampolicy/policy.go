@@ -236,7 +236,7 @@ func (d Doc) Public() bool {
 		if !s.allows() || s.Principal == nil || !s.Principal.Any {
 			continue
 		}
-		if len(s.Condition) == 0 || string(s.Condition) == "null" || onlyURLAuthNone(s.Condition) {
+		if s.unconditional() || onlyURLAuthNone(s.Condition) {
 			return true
 		}
 	}
@@ -262,17 +262,16 @@ func onlyURLAuthNone(raw json.RawMessage) bool {
 // ExternalPrincipals lists who outside account may act under the policy:
 // "*" for anyone, else the AWS principals (account IDs or ARNs) of other
 // accounts.
-//
-// Unlike Public, any Condition key here, even a null one, counts as
-// narrowing "*": the CloudTrail detectors built on this have always read it
-// so, and widening it would raise findings on events they passed.
+// A condition may narrow "*" to something safe (an organisation, a source
+// account), so only an unconditional "*" is listed; "Condition": null is no
+// condition.
 func (d Doc) ExternalPrincipals(account string) []string {
 	var out []string
 	for _, s := range d.Statement {
 		if !s.allows() || s.Principal == nil {
 			continue
 		}
-		if s.Principal.Any && len(s.Condition) == 0 {
+		if s.Principal.Any && s.unconditional() {
 			out = append(out, "*")
 			continue
 		}
@@ -333,4 +332,9 @@ func wildMatch(pattern, s string) bool {
 		p++
 	}
 	return p == len(pattern)
+}
+
+func (s Statement) unconditional() bool {
+	c := bytes.TrimSpace(s.Condition)
+	return len(c) == 0 || string(c) == "null" || string(c) == "{}"
 }
