@@ -10,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/abusedesk/abusedesk/pkg/redact"
 )
 
 // Event is the EventBridge envelope of an AWS Health event.
@@ -208,9 +211,15 @@ func (n *Number) UnmarshalJSON(b []byte) error {
 // MarshalJSON writes the string form AWS uses.
 func (n Number) MarshalJSON() ([]byte, error) { return json.Marshal(strconv.Itoa(int(n))) }
 
+// clip shortens input echoed in an error or a warning, and redacts it:
+// those messages end up in logs and reports.
 func clip(s string, n int) string {
+	s = redact.Secrets(s)
 	if len(s) <= n {
 		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
 	}
 	return s[:n] + "…"
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/abusedesk/abusedesk/pkg/finding"
 	"github.com/abusedesk/abusedesk/pkg/health"
 	"github.com/abusedesk/abusedesk/pkg/notify"
+	"github.com/abusedesk/abusedesk/pkg/redact"
 	"github.com/abusedesk/abusedesk/pkg/report"
 )
 
@@ -66,21 +67,25 @@ type Ingested struct {
 	Status   string
 }
 
-// UpdateFrom turns a notice into a case update.
+// UpdateFrom turns a notice into a case update. Free text from the event
+// is stored redacted: a description or an entity can quote a leaked secret
+// key, and the case and every report made from it must never hold one.
 func UpdateFrom(n health.Notice) cases.Update {
 	d := n.Event.Detail
 	u := cases.Update{
 		Account: n.Account, EventArn: d.EventArn, Service: n.Service, Code: n.Code,
 		Category: string(n.Category), Region: n.Region, Status: n.Status,
-		Description: d.EventDescription.English(), Started: d.StartTime.Time, Updated: n.Updated,
+		Description: redact.Secrets(d.EventDescription.English()), Started: d.StartTime.Time, Updated: n.Updated,
 		Page: n.Page, TotalPages: n.Pages, EventID: n.Event.ID, Targets: health.ExtractTargets(n),
-		Warnings: n.Warnings,
+	}
+	for _, w := range n.Warnings {
+		u.Warnings = append(u.Warnings, redact.Secrets(w))
 	}
 	for _, e := range d.AffectedEntities {
 		if e.EntityValue == "" {
 			continue
 		}
-		u.Entities = append(u.Entities, cases.Entity{Value: e.EntityValue, Status: e.Status})
+		u.Entities = append(u.Entities, cases.Entity{Value: redact.Secrets(e.EntityValue), Status: e.Status})
 	}
 	return u
 }

@@ -342,3 +342,52 @@ func TestRedeliveryFinishesAnInterruptedRun(t *testing.T) {
 		t.Fatalf("redelivery outcome %v, want the alert sent and the rest already sent", st)
 	}
 }
+
+// TestSecretsNeverStored plants a leaked secret key, a session token and a
+// password where attackers and complainants can put text, and checks that
+// no file the pipeline writes holds any of them.
+func TestSecretsNeverStored(t *testing.T) {
+	t.Parallel()
+	const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	token := strings.Repeat("IQoJb3JpZ2luX2VjEJr", 15)
+	raw, err := os.ReadFile("../../events/abuse-dos.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev map[string]any
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		t.Fatal(err)
+	}
+	d := ev["detail"].(map[string]any)
+	d["eventDescription"] = []any{map[string]any{"language": "en_US",
+		"latestDescription": "leaked: aws_secret_access_key=" + secret + " aws_session_token=" + token + " password=Hunter2Secret!"}}
+	d["affectedEntities"] = append(d["affectedEntities"].([]any),
+		map[string]any{"entityValue": secret}, map[string]any{"entityValue": "token " + token})
+	d["affectedAccount"] = secret
+	b, _ := json.Marshal(ev)
+	dir := t.TempDir()
+	n := noticesOf(t, b)[0]
+	if _, err := demo(t, dir).Process(context.Background(), n); err != nil {
+		t.Fatal(err)
+	}
+	written := 0
+	err = filepath.WalkDir(dir, func(path string, de os.DirEntry, err error) error {
+		if err != nil || de.IsDir() {
+			return err
+		}
+		body, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		written++
+		for _, s := range []string{secret, token[:60], "Hunter2Secret"} {
+			if strings.Contains(string(body), s) {
+				t.Errorf("%s holds a secret (%.12s…)", path, s)
+			}
+		}
+		return nil
+	})
+	if err != nil || written < 5 {
+		t.Fatalf("walked %d files: %v", written, err)
+	}
+}
