@@ -44,12 +44,12 @@ const MaxEventBytes = 4 << 20
 
 // Parse reads one EventBridge-shaped event (what a Lambda receives).
 func Parse(raw []byte) (Event, error) {
-	raw = bytes.TrimSpace(raw)
+	raw = trim(raw)
 	if len(raw) == 0 {
 		return Event{}, invalid("empty input", nil)
 	}
 	if len(raw) > MaxEventBytes {
-		return Event{}, invalid(fmt.Sprintf("%d bytes is larger than %d", len(raw), MaxEventBytes), nil)
+		return Event{}, tooLarge(len(raw))
 	}
 	if raw[0] != '{' {
 		return Event{}, invalid("want a JSON object", nil)
@@ -77,12 +77,12 @@ func Parse(raw []byte) (Event, error) {
 // (Records[].Sns.Message holding the event), or a whole PutEvents request
 // ({"Entries": [...]}).
 func Decode(raw []byte) ([]Event, error) {
-	raw = bytes.TrimSpace(raw)
+	raw = trim(raw)
 	if len(raw) == 0 {
 		return nil, invalid("empty input", nil)
 	}
 	if len(raw) > MaxEventBytes {
-		return nil, invalid(fmt.Sprintf("%d bytes is larger than %d", len(raw), MaxEventBytes), nil)
+		return nil, tooLarge(len(raw))
 	}
 	switch raw[0] {
 	case '[':
@@ -108,8 +108,22 @@ func Decode(raw []byte) ([]Event, error) {
 	return nil, invalid("want a JSON object or array", nil)
 }
 
+// trim drops surrounding space and a UTF-8 byte-order mark, which editors
+// on Windows put at the start of saved JSON files.
+func trim(raw []byte) []byte {
+	return bytes.TrimSpace(bytes.TrimPrefix(bytes.TrimSpace(raw), []byte("\xef\xbb\xbf")))
+}
+
+func tooLarge(n int) error {
+	return invalid(fmt.Sprintf("input is %d bytes; an event is at most %d bytes (%d MiB)", n, MaxEventBytes, MaxEventBytes>>20), nil)
+}
+
 // wrapper recognises the non-EventBridge shapes by their keys.
 type wrapper struct {
+	// Type and Message are the envelope an SQS queue or an HTTPS endpoint
+	// subscribed to SNS receives.
+	Type    string  `json:"Type"`
+	Message *string `json:"Message"`
 	Records []struct {
 		Sns *struct {
 			Message string `json:"Message"`
@@ -125,7 +139,7 @@ type wrapper struct {
 }
 
 func decodeOne(raw []byte) ([]Event, error) {
-	raw = bytes.TrimSpace(raw)
+	raw = trim(raw)
 	if len(raw) == 0 || raw[0] != '{' {
 		return nil, invalid("want a JSON object", nil)
 	}
@@ -134,6 +148,12 @@ func decodeOne(raw []byte) ([]Event, error) {
 		return nil, invalid("not JSON", err)
 	}
 	switch {
+	case w.Type == "Notification" && w.Message != nil:
+		ev, err := Parse([]byte(*w.Message))
+		if err != nil {
+			return nil, fmt.Errorf("SNS message: %w", err)
+		}
+		return []Event{ev}, nil
 	case len(w.Records) > 0:
 		var out []Event
 		for i, r := range w.Records {

@@ -205,7 +205,7 @@ func TestMalformed(t *testing.T) {
 		{"negative page", strings.Replace(validEvent, `"page":"1"`, `"page":-3`, 1), false, "non-negative"},
 		{"truncated JSON", validEvent[:len(validEvent)/2], false, "not JSON"},
 		{"truncated array", "[" + validEvent[:40], false, "malformed JSON array"},
-		{"huge input", huge, false, "larger than"},
+		{"huge input", huge, false, "at most"},
 		{"sns with non-JSON message", `{"Records":[{"EventSource":"aws:sns","Sns":{"Message":"hello, world"}}]}`, false, "SNS record 0"},
 		{"sns with empty message", `{"Records":[{"Sns":{"Message":""}}]}`, false, "empty input"},
 		{"records not sns", `{"Records":[{"s3":{}}]}`, false, "not an SNS record"},

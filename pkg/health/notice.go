@@ -42,7 +42,24 @@ func ValidAccount(s string) bool { return accountRE.MatchString(s) }
 // Validate checks ev is a Health abuse or risk event and normalises it. It
 // returns *InputError for input that is not a Health event at all and
 // *SkipError for Health events of other services.
-func Validate(ev Event) (Notice, error) {
+func Validate(ev Event) (Notice, error) { return ValidateAt(ev, time.Now()) }
+
+// Plausible event times: Health began in 2016, and an update cannot come
+// from the future (a day of slack covers clock skew). Outside this window a
+// time is a forgery or corruption; accepting it would pin the case open (a
+// later real update looks older) or break the report encoding (year 10000).
+const (
+	earliestEvent = 2010
+	futureSlack   = 24 * time.Hour
+)
+
+var (
+	codeRE      = regexp.MustCompile(`^[A-Z][A-Z0-9_]{2,127}$`)
+	healthArnRE = regexp.MustCompile(`^arn:[a-z0-9-]+:health:[a-z0-9-]*:[0-9]{0,12}:event/[!-~]+$`)
+)
+
+// ValidateAt is Validate with the current time given, for tests.
+func ValidateAt(ev Event, now time.Time) (Notice, error) {
 	if ev.Source != "aws.health" {
 		return Notice{}, invalid(fmt.Sprintf("source is %q, want aws.health", clip(ev.Source, 60)), nil)
 	}
@@ -60,6 +77,35 @@ func Validate(ev Event) (Notice, error) {
 	case "AWS Health Abuse Event", "AWS Health Event":
 	default:
 		return Notice{}, invalid(fmt.Sprintf("detail-type is %q, want \"AWS Health Abuse Event\" or \"AWS Health Event\"", clip(ev.DetailType, 60)), nil)
+	}
+	if !codeRE.MatchString(strings.TrimSpace(d.EventTypeCode)) {
+		return Notice{}, invalid(fmt.Sprintf("eventTypeCode %q is not an AWS event code (capital letters, digits and _)", clip(d.EventTypeCode, 80)), nil)
+	}
+	if len(d.EventArn) > 1600 || !healthArnRE.MatchString(d.EventArn) {
+		return Notice{}, invalid(fmt.Sprintf("eventArn %q is not a Health event ARN", clip(d.EventArn, 120)), nil)
+	}
+	switch strings.ToLower(d.StatusCode) {
+	case "", "open", "closed", "upcoming":
+	default:
+		return Notice{}, invalid(fmt.Sprintf("statusCode %q is not open, closed or upcoming", clip(d.StatusCode, 40)), nil)
+	}
+	if d.TotalPages > 0 && d.Page > d.TotalPages {
+		return Notice{}, invalid(fmt.Sprintf("page %d of %d", d.Page, d.TotalPages), nil)
+	}
+	for _, t := range []struct {
+		name string
+		at   time.Time
+	}{{"time", ev.Time}, {"startTime", d.StartTime.Time}, {"endTime", d.EndTime.Time}, {"lastUpdatedTime", d.LastUpdatedTime.Time}} {
+		if t.at.IsZero() {
+			continue
+		}
+		if t.at.Year() < earliestEvent || t.at.Year() > 9999 {
+			return Notice{}, invalid(fmt.Sprintf("%s %s is not a plausible event time", t.name, t.at.Format(time.RFC3339)), nil)
+		}
+		// endTime is when AWS expects the issue to end and may lie ahead.
+		if t.name != "endTime" && t.at.After(now.Add(futureSlack)) {
+			return Notice{}, invalid(fmt.Sprintf("%s %s is in the future", t.name, t.at.Format(time.RFC3339)), nil)
+		}
 	}
 	n := Notice{
 		Event:    ev,

@@ -1,9 +1,13 @@
 package health_test
 
 import (
+	"encoding/json"
+	"errors"
+	"os"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/abusedesk/abusedesk/pkg/health"
 )
@@ -212,5 +216,80 @@ func TestTargetsMerge(t *testing.T) {
 	}
 	if len(a.IPs) != 1 || len(b.IPs) != 2 {
 		t.Errorf("Merge modified its inputs: %+v %+v", a, b)
+	}
+}
+
+func TestValidateRejectsImplausibleFields(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC)
+	base := func() health.Event {
+		return health.Event{Source: "aws.health", DetailType: "AWS Health Abuse Event", Account: "123456789012",
+			Detail: health.Detail{EventArn: "arn:aws:health:global::event/AWS_ABUSE_DOS_REPORT_1", Service: "ABUSE",
+				EventTypeCode: "AWS_ABUSE_DOS_REPORT", StatusCode: "open",
+				LastUpdatedTime: health.Time{Time: time.Date(2025, 2, 10, 0, 0, 0, 0, time.UTC)}}}
+	}
+	tests := []struct {
+		name string
+		edit func(*health.Event)
+		want string // "" means valid
+	}{
+		{"valid", func(*health.Event) {}, ""},
+		{"closed", func(e *health.Event) { e.Detail.StatusCode = "closed" }, ""},
+		{"endTime ahead is fine", func(e *health.Event) { e.Detail.EndTime = health.Time{Time: now.Add(14 * 24 * time.Hour)} }, ""},
+		{"code with markup", func(e *health.Event) { e.Detail.EventTypeCode = "AWS_ABUSE_<script>_REPORT" }, "eventTypeCode"},
+		{"code with CRLF", func(e *health.Event) { e.Detail.EventTypeCode = "AWS_ABUSE\r\nX" }, "eventTypeCode"},
+		{"code blank", func(e *health.Event) { e.Detail.EventTypeCode = " " }, "eventTypeCode"},
+		{"arn blank", func(e *health.Event) { e.Detail.EventArn = "   " }, "eventArn"},
+		{"arn traversal", func(e *health.Event) { e.Detail.EventArn = "../../../../tmp/pwned" }, "eventArn"},
+		{"arn NUL", func(e *health.Event) { e.Detail.EventArn = "arn:aws:health:global::event/X\x00" }, "eventArn"},
+		{"status markup", func(e *health.Event) { e.Detail.StatusCode = "<b>pwn</b>" }, "statusCode"},
+		{"page beyond total", func(e *health.Event) { e.Detail.Page, e.Detail.TotalPages = 5, 2 }, "page 5 of 2"},
+		{"year 9999", func(e *health.Event) {
+			e.Detail.LastUpdatedTime = health.Time{Time: time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)}
+		}, "future"},
+		{"next century", func(e *health.Event) {
+			e.Detail.LastUpdatedTime = health.Time{Time: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)}
+		}, "future"},
+		{"before Health existed", func(e *health.Event) { e.Detail.StartTime = health.Time{Time: time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)} }, "plausible"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ev := base()
+			tt.edit(&ev)
+			_, err := health.ValidateAt(ev, now)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("ValidateAt: %v", err)
+				}
+				return
+			}
+			var ie *health.InputError
+			if !errors.As(err, &ie) || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("ValidateAt error = %v, want *InputError mentioning %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestDecodeBOMAndSNSEnvelope(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("../../events/abuse-dos.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bom := append([]byte("\xef\xbb\xbf"), raw...)
+	if evs, err := health.Decode(bom); err != nil || len(evs) != 1 {
+		t.Fatalf("Decode with a byte-order mark = %d events, %v", len(evs), err)
+	}
+	env, _ := json.Marshal(map[string]string{"Type": "Notification", "MessageId": "m-1", "Message": string(raw)})
+	evs, err := health.Decode(env)
+	if err != nil || len(evs) != 1 || evs[0].Detail.EventTypeCode != "AWS_ABUSE_DOS_REPORT" {
+		t.Fatalf("Decode of an SNS envelope = %+v, %v", evs, err)
+	}
+	bad, _ := json.Marshal(map[string]string{"Type": "Notification", "Message": "not json"})
+	var ie *health.InputError
+	if _, err := health.Decode(bad); !errors.As(err, &ie) {
+		t.Fatalf("Decode of an SNS envelope with a bad message = %v, want *InputError", err)
 	}
 }
