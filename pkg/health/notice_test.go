@@ -250,7 +250,9 @@ func TestValidateRejectsImplausibleFields(t *testing.T) {
 		{"next century", func(e *health.Event) {
 			e.Detail.LastUpdatedTime = health.Time{Time: time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)}
 		}, "future"},
-		{"before Health existed", func(e *health.Event) { e.Detail.StartTime = health.Time{Time: time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)} }, "plausible"},
+		{"before Health existed", func(e *health.Event) {
+			e.Detail.StartTime = health.Time{Time: time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)}
+		}, "plausible"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
