@@ -102,6 +102,16 @@ var defanger = strings.NewReplacer(
 	"ftp://", "fxp://", "www.", "www[.]", "WWW.", "WWW[.]",
 )
 
+// chatDefang breaks the markup that chat tools (AWS Chatbot, Slack) and
+// HTML subscribers of an SNS topic would act on: links in angle brackets,
+// Markdown links and images, tags. The alert is plain text, so look-alike
+// characters keep it readable where escaping would litter it.
+var chatDefang = strings.NewReplacer("<", "‹", ">", "›", "](", "] (", "![", "! [", "`", "'")
+
+// alertField is field for the on-call alert: one line, URLs defanged,
+// markup broken.
+func alertField(s string) string { return chatDefang.Replace(defanger.Replace(field(s))) }
+
 // untrusted is field for text an attacker may have written (tags, user
 // agents, names quoted in findings).
 func untrusted(s string, n int) string { return defanger.Replace(report.OneLine(s, n)) }
@@ -275,27 +285,30 @@ func RenderAlert(r *report.Report) Alert {
 
 	var b strings.Builder
 	line := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
-	line("%s risk %s case for account %s", risk, field(r.Category), field(r.Account))
-	line("Case: %s (revision %d)", field(r.CaseID), r.Revision)
+	line("%s risk %s case for account %s", risk, alertField(r.Category), alertField(r.Account))
+	line("Case: %s (revision %d)", alertField(r.CaseID), r.Revision)
 	if r.Customer != "" {
-		line("Customer: %s", field(r.Customer))
+		line("Customer: %s", alertField(r.Customer))
 	}
-	ev := field(r.Service) + " / " + field(r.Code)
+	ev := alertField(r.Service) + " / " + alertField(r.Code)
 	if r.Status != "" {
-		ev += ", status " + field(r.Status)
+		ev += ", status " + alertField(r.Status)
 	}
 	if r.Region != "" {
-		ev += ", region " + field(r.Region)
+		ev += ", region " + alertField(r.Region)
 	}
 	line("Event: %s", ev)
-	line("Event ARN: %s", field(r.EventArn))
+	line("Event ARN: %s", alertField(r.EventArn))
 	line("Respond by: %s", report.FormatTime(r.RespondBy, "en"))
 	if r.Access != "" {
-		line("Account inspection: %s", field(r.Access))
+		line("Account inspection: %s", alertField(r.Access))
 	} else {
 		line("Account inspection: none (could not inspect the account)")
 	}
 	if fresh, _, more := splitEntities(r, 20); len(fresh) > 0 {
+		for i := range fresh {
+			fresh[i] = alertField(fresh[i])
+		}
 		s := strings.Join(fresh, ", ")
 		if more > 0 {
 			s += fmt.Sprintf(" (+%d more)", more)
@@ -311,13 +324,13 @@ func RenderAlert(r *report.Report) Alert {
 	} else {
 		line("Top findings (%d high or critical of %d):", len(top), len(r.Findings))
 		for _, f := range top[:min(len(top), maxAlertFindings)] {
-			s := fmt.Sprintf("- [%s] %s", strings.ToUpper(f.Severity.String()), field(f.Title))
+			s := fmt.Sprintf("- [%s] %s", strings.ToUpper(f.Severity.String()), alertField(f.Title))
 			if f.Resource != "" {
-				s += " | " + field(f.Resource)
+				s += " | " + alertField(f.Resource)
 			}
 			line("%s", s)
 			if f.Reason != "" {
-				line("    %s", report.OneLine(f.Reason, maxField))
+				line("    %s", alertField(f.Reason))
 			}
 		}
 		if n := len(top) - maxAlertFindings; n > 0 {
@@ -331,7 +344,7 @@ func RenderAlert(r *report.Report) Alert {
 		b.WriteString("\n")
 		line("Reports:")
 		for _, k := range sortedKeys(r.Locations) {
-			line("- %s: %s", field(k), field(r.Locations[k]))
+			line("- %s: %s", alertField(k), alertField(r.Locations[k]))
 		}
 	}
 	return Alert{

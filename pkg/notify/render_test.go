@@ -215,9 +215,10 @@ func TestRenderAlert(t *testing.T) {
 		{
 			name: "critical", r: testReport(1),
 			subject: "[abusedesk] CRITICAL credentials-compromised 123456789012 AWS_RISK_CREDENTIALS_COMPROMISED",
-			message: []string{"Respond by: 2026-05-02 12:00 UTC", "[CRITICAL] Unknown IAM user created", "Tag " + hostileTag,
+			message: []string{"Respond by: 2026-05-02 12:00 UTC", "[CRITICAL] Unknown IAM user created", "Tag ‹script›alert(1)‹/script›",
 				"json: s3://reports/c/1/report.json", "markdown: s3://reports/c/1/report.en.md", "Newly reported: AKIAIOSFODNN7EXAMPLE"},
-			notMessage: []string{"MEDIUM-FINDING-TITLE", "LOW-FINDING-TITLE", secretKey},
+			// Markup a chat tool or HTML subscriber would act on is broken.
+			notMessage: []string{"MEDIUM-FINDING-TITLE", "LOW-FINDING-TITLE", secretKey, "<script", "](http"},
 			category:   "credentials-compromised",
 		},
 		{name: "long code clipped", r: long, message: []string{"Newly reported: AKIAI44QH8DHBEXAMPLE"}, notMessage: []string{"AKIAIOSFODNN7EXAMPLE, "}, category: "port-scanning"},
