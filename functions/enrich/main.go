@@ -7,9 +7,10 @@ import (
 
 	"github.com/abusedesk/abusedesk/pkg/app"
 	"github.com/abusedesk/abusedesk/pkg/app/enrichfn"
+	"github.com/abusedesk/abusedesk/pkg/stage"
 )
 
 func main() {
 	h := app.MustLambda(app.StageEnrich, enrichfn.Handlers)
-	lambda.Start(h.Enrich)
+	lambda.Start(stage.Lambda(h, app.StageEnrich, h.Enrich))
 }

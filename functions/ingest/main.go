@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -14,7 +13,5 @@ import (
 
 func main() {
 	h := app.MustLambda(app.StageIngest, app.IngestHandlers)
-	lambda.Start(func(ctx context.Context, ev json.RawMessage) (stage.IngestResponse, error) {
-		return h.Ingest(ctx, ev)
-	})
+	lambda.Start(stage.Lambda[json.RawMessage](h, app.StageIngest, h.Ingest))
 }

@@ -7,9 +7,10 @@ import (
 
 	"github.com/abusedesk/abusedesk/pkg/app"
 	"github.com/abusedesk/abusedesk/pkg/app/notifyfn"
+	"github.com/abusedesk/abusedesk/pkg/stage"
 )
 
 func main() {
 	h := app.MustLambda(app.StageNotify, notifyfn.Handlers)
-	lambda.Start(h.Notify)
+	lambda.Start(stage.Lambda(h, app.StageNotify, h.Notify))
 }

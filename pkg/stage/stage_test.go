@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/abusedesk/abusedesk/pkg/app"
@@ -136,5 +137,37 @@ func TestLaterStagesRejectForeignEvents(t *testing.T) {
 	}
 	if _, err := h.Notify(context.Background(), stage.Envelope{Source: stage.Source, DetailType: stage.TypeCaseEnriched, Detail: json.RawMessage(`{"caseId":"123456789012-0000000000000000","revision":1}`)}); err == nil {
 		t.Error("Notify for a report that does not exist succeeded")
+	}
+}
+
+// TestLambdaAdapterGivesClearErrors: the payload reaches our validation, so
+// an empty or garbled invocation fails with "invalid event: ..." instead of
+// the runtime library's bare EOF or SyntaxError.
+func TestLambdaAdapterGivesClearErrors(t *testing.T) {
+	t.Parallel()
+	h, _ := demoHandlers(t)
+	handlers := map[string]interface {
+		Invoke(context.Context, []byte) ([]byte, error)
+	}{
+		"ingest": stage.Lambda[json.RawMessage](h, "ingest", h.Ingest),
+		"enrich": stage.Lambda(h, "enrich", h.Enrich),
+		"notify": stage.Lambda(h, "notify", h.Notify),
+	}
+	for name, lh := range handlers {
+		for _, payload := range []string{"", "   ", "null", "garbage", "[1,2]", `{"detail":`} {
+			_, err := lh.Invoke(context.Background(), []byte(payload))
+			var ie *health.InputError
+			if !errors.As(err, &ie) || !strings.HasPrefix(err.Error(), "invalid event: ") {
+				t.Errorf("%s.Invoke(%q) error = %v, want an *health.InputError", name, payload, err)
+			}
+		}
+	}
+	raw, err := os.ReadFile("../../events/abuse-dos.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := handlers["ingest"].Invoke(context.Background(), raw)
+	if err != nil || !strings.Contains(string(out), `"status":"opened"`) {
+		t.Fatalf("ingest.Invoke(valid) = %s, %v", out, err)
 	}
 }
