@@ -134,7 +134,7 @@ func replayFile(ctx context.Context, p *pipeline.Pipeline, path, out string, s s
 func printSummary(w io.Writer, label string, res pipeline.Result, dir string, took time.Duration) {
 	c := res.Ingested.Case
 	if res.Ingested.Status == pipeline.StatusDuplicate {
-		fmt.Fprintf(w, "%s: case %s revision %d already recorded: %s (%s)\n", label, c.ID, len(c.Revisions), deliveries(res.Outcome), took.Round(time.Microsecond))
+		fmt.Fprintf(w, "%s: case %s revision %d already recorded: %s (%s)\n", label, c.ID, res.Ingested.Revision.N, deliveries(res.Outcome), took.Round(time.Microsecond))
 		return
 	}
 	r := res.Report
@@ -148,29 +148,29 @@ func printSummary(w io.Writer, label string, res pipeline.Result, dir string, to
 		}
 		fmt.Fprintf(w, "  - [%s] %s (%s)\n", f.Severity, oneLine(f.Title), oneLine(f.Resource))
 	}
-	var sent, other []string
-	for _, d := range res.Outcome.Deliveries {
-		if d.State == "sent" {
-			sent = append(sent, d.Channel)
-		} else {
-			other = append(other, d.Channel+" "+d.State)
+	fmt.Fprintf(w, "  notified: %s\n", byChannel(res.Outcome))
+	var files []string
+	for _, name := range []string{"report.json", "report.md", "report.en.md", "timeline.csv"} {
+		if r.Locations[name] != "" {
+			files = append(files, name)
 		}
 	}
-	fmt.Fprintf(w, "  notified: %s", strings.Join(sent, ", "))
-	if len(other) > 0 {
-		fmt.Fprintf(w, "; %s", strings.Join(other, ", "))
-	}
-	fmt.Fprintf(w, "\n  outputs: %s/{report.json,report.md} and %s\n", dir, filepath.Join(dir, "outbox", fmt.Sprintf("r%d", r.Revision)))
+	fmt.Fprintf(w, "  outputs: %s/{%s} and %s\n", dir, strings.Join(files, ","), filepath.Join(dir, "outbox", fmt.Sprintf("r%d", r.Revision)))
 	fmt.Fprintf(w, "  took %s\n", took.Round(time.Microsecond))
 }
 
-// deliveries summarises an outcome by state, e.g. "3 already sent".
+var stateWords = map[string]string{
+	"sent": "sent", "duplicate": "already sent", "in-progress": "being sent by another run",
+	"unknown": "unknown (check by hand)", "failed": "FAILED", "skipped": "skipped",
+}
+
+// deliveries summarises a redelivery's outcome by state, e.g. "3 already
+// sent, nothing new written".
 func deliveries(o notify.Outcome) string {
-	words := map[string]string{"duplicate": "already sent", "sent": "sent now", "unknown": "unknown (check by hand)", "failed": "failed", "skipped": "skipped"}
 	var parts []string
-	for _, st := range []string{"duplicate", "sent", "failed", "unknown", "skipped"} {
+	for _, st := range []string{"duplicate", "sent", "in-progress", "failed", "unknown", "skipped"} {
 		if n := o.Count(st); n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, words[st]))
+			parts = append(parts, fmt.Sprintf("%d %s", n, stateWords[st]))
 		}
 	}
 	if len(parts) == 0 {
@@ -178,6 +178,40 @@ func deliveries(o notify.Outcome) string {
 	}
 	if o.Count("sent") == 0 {
 		parts = append(parts, "nothing new written")
+	}
+	return strings.Join(parts, ", ")
+}
+
+// byChannel summarises a first delivery per channel, e.g. "e-mail sent
+// (2), SNS sent, EventBridge sent".
+func byChannel(o notify.Outcome) string {
+	names := map[string]string{notify.ChannelEmail: "e-mail", notify.ChannelSNS: "SNS", notify.ChannelBus: "EventBridge"}
+	var parts []string
+	for _, ch := range []string{notify.ChannelEmail, notify.ChannelSNS, notify.ChannelBus, "all"} {
+		counts := map[string]int{}
+		var order []string
+		for _, d := range o.Deliveries {
+			if d.Channel != ch {
+				continue
+			}
+			if ch == "all" {
+				return oneLine(d.Detail)
+			}
+			if counts[d.State] == 0 {
+				order = append(order, d.State)
+			}
+			counts[d.State]++
+		}
+		for _, st := range order {
+			p := names[ch] + " " + stateWords[st]
+			if counts[st] > 1 {
+				p += fmt.Sprintf(" (%d)", counts[st])
+			}
+			parts = append(parts, p)
+		}
+	}
+	if len(parts) == 0 {
+		return "nothing"
 	}
 	return strings.Join(parts, ", ")
 }

@@ -123,6 +123,17 @@ func (c *Case) Revision(n int) *Revision {
 	return &c.Revisions[n-1]
 }
 
+// ByUpdate returns the revision that recorded u, or nil.
+func (c *Case) ByUpdate(u Update) *Revision {
+	key := UpdateKey(u.Updated, u.Page)
+	for i := range c.Revisions {
+		if c.Revisions[i].UpdateKey == key {
+			return &c.Revisions[i]
+		}
+	}
+	return nil
+}
+
 // New opens an empty case for u.
 func New(u Update, now time.Time) *Case {
 	return &Case{
@@ -135,10 +146,10 @@ func New(u Update, now time.Time) *Case {
 // Apply records u on c. It returns the new revision, or nil when u is an
 // update the case already has (a redelivery), in which case c is unchanged.
 func (c *Case) Apply(u Update, now time.Time) *Revision {
-	key := UpdateKey(u.Updated, u.Page)
-	if slices.ContainsFunc(c.Revisions, func(r Revision) bool { return r.UpdateKey == key }) {
+	if c.ByUpdate(u) != nil {
 		return nil
 	}
+	key := UpdateKey(u.Updated, u.Page)
 	// Compare with the newest update seen, not the last one applied: two
 	// late updates in a row must not reopen a case either.
 	newest := true

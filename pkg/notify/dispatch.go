@@ -35,11 +35,17 @@ type Dispatcher struct {
 	Log     *slog.Logger
 }
 
+// InFlight is how long a claim without an outcome is taken to be a
+// delivery still under way rather than one that died: longer than any
+// send with its retries takes.
+const InFlight = 5 * time.Minute
+
 // Delivery is what happened on one (channel, recipient).
 type Delivery struct {
 	Channel   string `json:"channel"`
 	Recipient string `json:"recipient"`
-	// State: sent, duplicate (sent before), unknown (claimed earlier with no
+	// State: sent, duplicate (sent before), in-progress (claimed moments
+	// ago by a concurrent delivery), unknown (claimed long ago with no
 	// recorded outcome), failed, skipped.
 	State     string `json:"state"`
 	MessageID string `json:"messageId,omitempty"`
@@ -182,6 +188,8 @@ func (d *Dispatcher) once(ctx context.Context, r *report.Report, channel, rcpt s
 			del.State, del.MessageID, del.Detail = "duplicate", prev.MessageID, "already sent"
 		case prev != nil && prev.State == StateFailed:
 			del.State, del.Detail = "failed", "failed earlier: "+prev.Error
+		case prev != nil && d.now().Sub(prev.Updated) < InFlight:
+			del.State, del.Detail = "in-progress", "another delivery claimed it moments ago and is sending it"
 		default:
 			del.State, del.Detail = "unknown", "claimed earlier with no recorded outcome: check the provider before re-sending by hand"
 		}

@@ -201,7 +201,8 @@ func TestDeliverClaimedIsUnknown(t *testing.T) {
 	f := &fakeChannels{}
 	d, l := newDispatcher(t, f)
 	r := dispatchReport(1, "i-0a1b2c3d4e5f60718")
-	owned, _, err := l.Claim(context.Background(), notify.LedgerKey{CaseID: r.CaseID, Revision: 1, Channel: notify.ChannelEmail, Recipient: "sec@example.com"}, dispatchNow)
+	// The claim is older than any send takes: its worker died.
+	owned, _, err := l.Claim(context.Background(), notify.LedgerKey{CaseID: r.CaseID, Revision: 1, Channel: notify.ChannelEmail, Recipient: "sec@example.com"}, dispatchNow.Add(-notify.InFlight-time.Second))
 	if err != nil || !owned {
 		t.Fatalf("Claim: %v %v", owned, err)
 	}
@@ -348,5 +349,25 @@ func TestDeliverAmbiguousEmailFailureIsFinal(t *testing.T) {
 	out, _ := d.Deliver(context.Background(), r, dispatchContact)
 	if s := states(out)["email/"+dispatchContact.To[0]]; s != "failed" || sentTo(f, dispatchContact.To[0]) != 0 {
 		t.Fatalf("e-mail state %q with %d sent, want failed and none sent", s, sentTo(f, dispatchContact.To[0]))
+	}
+}
+
+// TestDeliverFreshClaimIsInProgress: a claim made moments ago belongs to a
+// concurrent delivery that is still sending; it is neither re-sent nor
+// reported as lost.
+func TestDeliverFreshClaimIsInProgress(t *testing.T) {
+	t.Parallel()
+	f := &fakeChannels{}
+	d, l := newDispatcher(t, f)
+	r := dispatchReport(1, "i-0a1b2c3d4e5f60718")
+	if _, _, err := l.Claim(context.Background(), notify.LedgerKey{CaseID: r.CaseID, Revision: 1, Channel: notify.ChannelEmail, Recipient: "sec@example.com"}, dispatchNow.Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	out, err := d.Deliver(context.Background(), r, dispatchContact)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := states(out)["email/sec@example.com"]; s != "in-progress" || sentTo(f, "sec@example.com") != 0 {
+		t.Fatalf("fresh claim: state %q, %d sent; want in-progress and none", s, sentTo(f, "sec@example.com"))
 	}
 }

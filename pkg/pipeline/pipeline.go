@@ -62,8 +62,10 @@ const (
 
 // Ingested is the result of recording one delivery of an event.
 type Ingested struct {
-	Case     *cases.Case
-	Revision *cases.Revision // nil for a duplicate
+	Case *cases.Case
+	// Revision is the one this delivery created, or for a duplicate the one
+	// that already holds the same update.
+	Revision *cases.Revision
 	Status   string
 }
 
@@ -110,7 +112,7 @@ func (p *Pipeline) Ingest(ctx context.Context, n health.Notice) (Ingested, error
 		prev := len(c.Revisions)
 		rev := c.Apply(u, p.now())
 		if rev == nil {
-			return Ingested{Case: c, Status: StatusDuplicate}, nil
+			return Ingested{Case: c, Revision: c.ByUpdate(u), Status: StatusDuplicate}, nil
 		}
 		err = p.Store.Save(ctx, c, prev)
 		if errors.Is(err, cases.ErrConflict) {
