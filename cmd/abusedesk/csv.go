@@ -51,7 +51,11 @@ func runCSV(ctx context.Context, args []string, s stdio) int {
 		fmt.Fprintln(s.err, "'-' reads standard input. The demo account holds addresses in us-west-2 and us-east-1.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	if *out == "" {
+		fmt.Fprintln(s.err, "abusedesk csv: --out must name a directory")
 		return 2
 	}
 	if fs.NArg() != 1 || *account == "" {
@@ -107,7 +111,21 @@ func printImport(w io.Writer, label string, res csvintake.Result, dir string, to
 	r, in := res.Report, res.Report.Intake
 	fmt.Fprintf(w, "%s: case %s (%s, revision %d)\n", oneLine(label), c.ID, res.Status, r.Revision)
 	fmt.Fprintf(w, "  account %s  %s %s  category %s  risk %s\n", r.Account, r.Service, r.Code, r.Category, strings.ToUpper(r.Risk.String()))
-	fmt.Fprintf(w, "  list: %s, separator %s, %d row(s), %d line(s) not used\n", in.Encoding, in.Separator, in.Rows, len(res.Parsed.Rejected))
+	fmt.Fprintf(w, "  list: %s, separator %s, %d row(s), %d line(s) not used, %d note(s)\n", in.Encoding, in.Separator, in.Rows, len(res.Parsed.Rejected), len(res.Parsed.Notes))
+	// An unbalanced quote changes how every line after it was read, so it
+	// is shown here rather than only in the report.
+	shown := 0
+	for _, n := range res.Parsed.Notes {
+		if n.Kind != csvintake.ProblemQuote {
+			continue
+		}
+		if shown == 5 {
+			fmt.Fprintln(w, "  warning: more unbalanced quotes; see the report")
+			break
+		}
+		shown++
+		fmt.Fprintf(w, "  warning: line %d: %s\n", n.Line, oneLine(n.Reason))
+	}
 	fmt.Fprintf(w, "  %d resource(s) in the account or not checkable, %d not in the account (looked up in %s)\n",
 		len(in.Resources), len(in.NotInAccount), strings.Join(in.Regions, ", "))
 	for i, e := range in.Resources {

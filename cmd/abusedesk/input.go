@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -26,4 +28,19 @@ func readInput(path string, stdin io.Reader, limit int64, what string) ([]byte, 
 		return nil, fmt.Errorf("unable to read %s: larger than %d bytes", what, limit)
 	}
 	return b, nil
+}
+
+// parseFlags parses a subcommand's flags. Asking for help is not an error
+// (exit 0); a bad flag is a usage error (exit 2). ok is false when the
+// command should stop with that exit code.
+func parseFlags(fs *flag.FlagSet, args []string) (exit int, ok bool) {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return 0, true
+	case errors.Is(err, flag.ErrHelp):
+		return 0, false
+	default:
+		return 2, false
+	}
 }

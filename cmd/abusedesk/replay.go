@@ -34,7 +34,11 @@ func runReplay(ctx context.Context, args []string, s stdio) int {
 		fmt.Fprintln(s.err, "PutEvents entries, or an SNS delivery). '-' reads standard input.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	if *out == "" {
+		fmt.Fprintln(s.err, "abusedesk replay: --out must name a directory")
 		return 2
 	}
 	if fs.NArg() == 0 {

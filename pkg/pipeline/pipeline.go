@@ -112,6 +112,7 @@ func (p *Pipeline) Ingest(ctx context.Context, n health.Notice) (Ingested, error
 		prev := len(c.Revisions)
 		rev := c.Apply(u, p.now())
 		if rev == nil {
+			p.log().InfoContext(ctx, "event already recorded", "caseId", c.ID, "updateKey", cases.UpdateKey(u.Updated, u.Page))
 			return Ingested{Case: c, Revision: c.ByUpdate(u), Status: StatusDuplicate}, nil
 		}
 		err = p.Store.Save(ctx, c, prev)
@@ -121,6 +122,7 @@ func (p *Pipeline) Ingest(ctx context.Context, n health.Notice) (Ingested, error
 		if err != nil {
 			return Ingested{}, fmt.Errorf("unable to save case %s: %w", id, err)
 		}
+		p.log().InfoContext(ctx, "case ingested", "caseId", c.ID, "revision", rev.N, "status", status, "category", c.Category, "newEntities", len(rev.NewEntities))
 		return Ingested{Case: c, Revision: rev, Status: status}, nil
 	}
 	return Ingested{}, fmt.Errorf("unable to save case %s: %d concurrent updates in a row", id, maxConflicts)
@@ -172,6 +174,8 @@ func (p *Pipeline) Enrich(ctx context.Context, c *cases.Case, n int) (*report.Re
 	if err := p.archive(ctx, r); err != nil {
 		return nil, err
 	}
+	p.log().InfoContext(ctx, "case enriched", "caseId", r.CaseID, "revision", r.Revision, "access", r.Access,
+		"risk", r.Risk.String(), "findings", len(r.Findings), "gaps", len(r.Raw.Gaps), "report", r.Locations["report.json"])
 	return r, nil
 }
 
@@ -238,7 +242,10 @@ func (p *Pipeline) Notify(ctx context.Context, r *report.Report) (notify.Outcome
 	if contact.Language == "" {
 		contact.Language = r.Language
 	}
-	return p.Notifier(r.CaseID, r.Revision).Deliver(ctx, r, contact)
+	out, err := p.Notifier(r.CaseID, r.Revision).Deliver(ctx, r, contact)
+	p.log().InfoContext(ctx, "case notified", "caseId", r.CaseID, "revision", r.Revision, "sent", out.Count("sent"),
+		"duplicate", out.Count("duplicate"), "failed", out.Count("failed"), "unknown", out.Count("unknown"))
+	return out, err
 }
 
 // Result is what one event did, end to end.

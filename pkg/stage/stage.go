@@ -103,7 +103,6 @@ func (h *Handlers) Ingest(ctx context.Context, raw json.RawMessage) (IngestRespo
 	if err := h.Bus.PutEvents(ctx, []notify.Event{{Source: Source, DetailType: TypeCaseOpened, Detail: detail, Resources: []string{in.Case.EventArn}}}); err != nil {
 		return resp, h.fail(ctx, "ingest", fmt.Errorf("unable to announce case %s: %w", in.Case.ID, err))
 	}
-	h.log().InfoContext(ctx, "case ingested", "caseId", in.Case.ID, "revision", rev, "status", in.Status, "category", in.Case.Category)
 	return resp, nil
 }
 
@@ -138,7 +137,6 @@ func (h *Handlers) Enrich(ctx context.Context, ev Envelope) (EnrichResponse, err
 	if err := h.Bus.PutEvents(ctx, []notify.Event{out}); err != nil {
 		return EnrichResponse{}, h.fail(ctx, "enrich", fmt.Errorf("unable to announce report for %s: %w", r.CaseID, err))
 	}
-	h.log().InfoContext(ctx, "case enriched", "caseId", r.CaseID, "revision", r.Revision, "risk", r.Risk.String(), "findings", len(r.Findings), "gaps", len(r.Raw.Gaps))
 	return EnrichResponse{CaseID: r.CaseID, Revision: r.Revision, Risk: r.Risk.String(), Findings: len(r.Findings), Gaps: len(r.Raw.Gaps), Locations: r.Locations}, nil
 }
 
@@ -168,7 +166,6 @@ func (h *Handlers) Notify(ctx context.Context, ev Envelope) (NotifyResponse, err
 	if err != nil {
 		return resp, h.fail(ctx, "notify", err)
 	}
-	h.log().InfoContext(ctx, "case notified", "caseId", r.CaseID, "revision", r.Revision, "sent", out.Count("sent"), "duplicate", out.Count("duplicate"), "failed", out.Count("failed"))
 	return resp, nil
 }
 
