@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"sort"
 )
 
 // readInput reads a command's input file ("-" is standard input), refusing
@@ -43,4 +45,28 @@ func parseFlags(fs *flag.FlagSet, args []string) (exit int, ok bool) {
 	default:
 		return 2, false
 	}
+}
+
+// expandDirs replaces each directory argument with the *.json files in it,
+// in name order, so "replay events/" replays the samples in the order their
+// names give (an update after the event it updates).
+func expandDirs(args []string) ([]string, error) {
+	var out []string
+	for _, a := range args {
+		st, err := os.Stat(a)
+		if a == "-" || err != nil || !st.IsDir() {
+			out = append(out, a) // errors surface when the file is read
+			continue
+		}
+		m, err := filepath.Glob(filepath.Join(a, "*.json"))
+		if err != nil {
+			return nil, fmt.Errorf("unable to list %s: %w", a, err)
+		}
+		if len(m) == 0 {
+			return nil, fmt.Errorf("unable to replay %s: no *.json files in it", a)
+		}
+		sort.Strings(m)
+		out = append(out, m...)
+	}
+	return out, nil
 }

@@ -29,9 +29,9 @@ func runReplay(ctx context.Context, args []string, s stdio) int {
 	verbose := fs.Bool("v", false, "log each stage to stderr")
 	contactsFile := fs.String("contacts", "", "JSON contacts file (default: the demo account's own contact; also $"+config.EnvContactsFile+")")
 	fs.Usage = func() {
-		fmt.Fprintln(s.err, "usage: abusedesk replay [--out DIR] FILE...")
+		fmt.Fprintln(s.err, "usage: abusedesk replay [--out DIR] FILE|DIR...")
 		fmt.Fprintln(s.err, "\nEach FILE holds an AWS Health event (EventBridge shape, an array of them or of")
-		fmt.Fprintln(s.err, "PutEvents entries, or an SNS delivery). '-' reads standard input.")
+		fmt.Fprintln(s.err, "PutEvents entries, or an SNS delivery). A DIR replays its *.json files in name\norder; '-' reads standard input.")
 		fs.PrintDefaults()
 	}
 	if code, ok := parseFlags(fs, args); !ok {
@@ -64,14 +64,19 @@ func runReplay(ctx context.Context, args []string, s stdio) int {
 		return 1
 	}
 	failed := 0
-	for _, path := range fs.Args() {
+	files, err := expandDirs(fs.Args())
+	if err != nil {
+		fmt.Fprintln(s.err, "abusedesk replay:", err)
+		return 1
+	}
+	for _, path := range files {
 		if err := replayFile(ctx, p, path, *out, s); err != nil {
 			fmt.Fprintf(s.err, "%s: %v\n", path, err)
 			failed++
 		}
 	}
 	if failed > 0 {
-		fmt.Fprintf(s.err, "abusedesk replay: %d of %d file(s) failed\n", failed, fs.NArg())
+		fmt.Fprintf(s.err, "abusedesk replay: %d of %d file(s) failed\n", failed, len(files))
 		return 1
 	}
 	return 0

@@ -235,3 +235,18 @@ func TestReplaySummaryIsOneLinePerField(t *testing.T) {
 		}
 	}
 }
+
+func TestReplayDirectory(t *testing.T) {
+	t.Parallel()
+	files, _ := filepath.Glob("../../events/*.json")
+	code, stdout, stderr := replay(t, "", "--out", t.TempDir(), "../../events")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if got := strings.Count(stdout, ": case "); got != len(files) {
+		t.Fatalf("replayed %d events from the directory, want %d:\n%s", got, len(files), stdout)
+	}
+	if code, _, stderr := replay(t, "", "--out", t.TempDir(), t.TempDir()); code == 0 || !strings.Contains(stderr, "no *.json files") {
+		t.Fatalf("an empty directory: exit %d, %s", code, stderr)
+	}
+}
