@@ -97,6 +97,9 @@ func EncodeEML(m notify.Email, date time.Time) ([]byte, error) {
 	// Fold between encoded-words so no header line runs past 78 columns.
 	hdr("Subject", strings.ReplaceAll(mime.BEncoding.Encode("UTF-8", oneLine(m.Subject)), "?= =?", "?=\r\n =?"))
 	hdr("Date", date.UTC().Format(time.RFC1123Z))
+	// Derived from the content, like the id SendEmail returns, so a
+	// re-rendered message keeps its identity.
+	hdr("Message-ID", "<"+messageID(m.From, strings.Join(m.To, ","), m.Subject, m.Text)+"@abusedesk.invalid>")
 	hdr("MIME-Version", "1.0")
 	w := multipart.NewWriter(&buf)
 	hdr("Content-Type", mime.FormatMediaType("multipart/alternative", map[string]string{"boundary": w.Boundary()}))
