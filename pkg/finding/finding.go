@@ -118,17 +118,33 @@ func Dedupe(fs []Finding) []Finding {
 // when three or more high findings corroborate each other (several
 // independent high signals are how real compromises look).
 func Overall(fs []Finding) Severity {
-	top, highs := Info, 0
+	top := Info
 	for _, f := range fs {
 		top = max(top, f.Severity)
-		if f.Severity >= High {
-			highs++
-		}
 	}
-	if top == High && highs >= 3 {
+	if Corroborated(fs) {
 		return Critical
 	}
 	return top
+}
+
+// CorroborationCount is how many high findings, with no critical one,
+// raise a case to critical.
+const CorroborationCount = 3
+
+// Corroborated reports whether the case is critical only because several
+// high findings corroborate each other, so reports can say why.
+func Corroborated(fs []Finding) bool {
+	highs := 0
+	for _, f := range fs {
+		if f.Severity == Critical {
+			return false
+		}
+		if f.Severity == High {
+			highs++
+		}
+	}
+	return highs >= CorroborationCount
 }
 
 // Filter returns the findings at or above min.

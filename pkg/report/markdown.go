@@ -81,6 +81,8 @@ var texts = map[string]map[string]string{
 		"eventArn":      "Event ARN",
 		"risk":          "Risk",
 		"respondBy":     "Respond by",
+		"corroborated":  "(no single critical finding, but %d or more high findings corroborate each other)",
+		"overdue":       "— overdue: reply to AWS now",
 		"revision":      "Revision",
 		"generated":     "Generated",
 		"access":        "Account inspection",
@@ -124,6 +126,8 @@ var texts = map[string]map[string]string{
 		"eventArn":      "이벤트 ARN",
 		"risk":          "위험도",
 		"respondBy":     "회신 기한",
+		"corroborated":  "(심각 항목은 없지만 높음 항목 %d건 이상이 서로 뒷받침함)",
+		"overdue":       "— 기한이 지났습니다. 지금 바로 AWS에 회신해 주십시오",
 		"revision":      "리비전",
 		"generated":     "작성 시각",
 		"access":        "계정 점검 방식",
@@ -204,8 +208,16 @@ func Markdown(r *Report, lang string) []byte {
 		item("region", e(r.Region))
 	}
 	item("eventArn", e(r.EventArn))
-	item("risk", "**"+SeverityLabel(r.Risk, lang)+"**")
-	item("respondBy", "**"+FormatTime(r.RespondBy, lang)+"**")
+	risk := "**" + SeverityLabel(r.Risk, lang) + "**"
+	if finding.Corroborated(r.Findings) {
+		risk += " " + fmt.Sprintf(t("corroborated"), finding.CorroborationCount)
+	}
+	item("risk", risk)
+	respond := "**" + FormatTime(r.RespondBy, lang) + "**"
+	if !r.RespondBy.IsZero() && r.Generated.After(r.RespondBy) {
+		respond += " " + t("overdue")
+	}
+	item("respondBy", respond)
 	item("revision", strconv.Itoa(r.Revision))
 	item("generated", FormatTime(r.Generated, lang))
 	if r.Access != "" {
