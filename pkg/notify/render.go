@@ -163,7 +163,7 @@ func RenderEmail(r *report.Report, c contacts.Contact, o EmailOptions) (Email, e
 		})
 	}
 	d.MoreFindings = max(0, len(top)-maxEmailFindings)
-	d.Subject = emailSubject(lang, d, report.FormatTimeShort(r.RespondBy, lang))
+	d.Subject = emailSubject(lang, d, report.FormatTimeShort(r.RespondBy, lang), strings.EqualFold(r.Status, "closed"))
 
 	var html, text bytes.Buffer
 	if err := htmlEmail().ExecuteTemplate(&html, "email."+lang+".html.tmpl", d); err != nil {
@@ -192,7 +192,15 @@ func RenderEmail(r *report.Report, c contacts.Contact, o EmailOptions) (Email, e
 
 // emailSubject is built only from our own text and cleaned ids, so it is
 // one line whatever the report holds.
-func emailSubject(lang string, d emailData, respondBy string) string {
+func emailSubject(lang string, d emailData, respondBy string, closed bool) string {
+	// A closed notice asks for nothing; its e-mail is a record, and a
+	// "respond by" there would send people chasing a finished case.
+	if closed {
+		if lang == "ko" {
+			return fmt.Sprintf("[종료 안내] AWS 계정 %s 침해 신고가 종료되었습니다: %s", d.Account, d.Guide.Title)
+		}
+		return fmt.Sprintf("[Closed] AWS abuse report for account %s is closed: %s", d.Account, d.Guide.Title)
+	}
 	if lang == "ko" {
 		tag := "[조치 요청]"
 		if d.Update {

@@ -429,3 +429,20 @@ func BenchmarkCaseEvent(b *testing.B) {
 		}
 	}
 }
+
+func TestRenderEmailClosedIsARecordNotARequest(t *testing.T) {
+	t.Parallel()
+	for _, lang := range []string{"ko", "en"} {
+		r := testReport(1)
+		r.Status = "closed"
+		c := contacts.Contact{Account: r.Account, Customer: "Example", Language: lang, To: []string{"sec@example.com"}}
+		m, err := RenderEmail(r, c, EmailOptions{From: "abuse@msp.example"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(m.Subject, "조치 요청") || strings.Contains(m.Subject, "Action required") ||
+			!(strings.Contains(m.Subject, "[종료 안내]") || strings.Contains(m.Subject, "[Closed]")) {
+			t.Errorf("%s: closed subject %q", lang, m.Subject)
+		}
+	}
+}
