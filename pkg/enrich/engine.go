@@ -459,7 +459,7 @@ func (r *run) result(access string) Result {
 // send spam through the victim's SES.
 var sesMatters = map[string]bool{
 	"spam": true, "phishing": true, "credentials-exposed": true, "credentials-compromised": true,
-	"iam-quarantine": true, "unknown": true,
+	"iam-quarantine": true,
 }
 
 // sesContext caps SES findings at medium for notices about something else
