@@ -74,9 +74,14 @@ func (r *regionList) String() string { return strings.Join(*r, ",") }
 
 func (r *regionList) Set(v string) error {
 	for _, p := range strings.Split(v, ",") {
-		if p = strings.TrimSpace(p); p != "" && !slices.Contains(*r, p) {
-			*r = append(*r, p)
+		p = strings.TrimSpace(p)
+		if p == "" || slices.Contains(*r, p) {
+			continue
 		}
+		if !awsx.ValidRegion(p) {
+			return fmt.Errorf("%q is not an AWS region name (e.g. us-east-1)", oneLine(p))
+		}
+		*r = append(*r, p)
 	}
 	return nil
 }

@@ -55,3 +55,17 @@ func TestClassify(t *testing.T) {
 		t.Errorf("Reason(api) = %q", got)
 	}
 }
+
+func TestValidRegion(t *testing.T) {
+	t.Parallel()
+	for _, r := range []string{"us-east-1", "us-gov-west-1", "cn-north-1", "ap-southeast-5", "eusc-de-east-1", "il-central-1"} {
+		if !awsx.ValidRegion(r) {
+			t.Errorf("ValidRegion(%q) = false", r)
+		}
+	}
+	for _, r := range []string{"", "global", "<script>", "us-east-1.evil.com", "us-east-1/..", "ap-central-2r", "US-EAST-1", "xx-nowhere"} {
+		if awsx.ValidRegion(r) {
+			t.Errorf("ValidRegion(%q) = true", r)
+		}
+	}
+}

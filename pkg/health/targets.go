@@ -1,6 +1,8 @@
 package health
 
 import (
+	"github.com/abusedesk/abusedesk/pkg/awsx"
+
 	"net/netip"
 	"regexp"
 	"slices"
@@ -22,7 +24,6 @@ var (
 	accessKeyRE = regexp.MustCompile(`\b(?:AKIA|ASIA)[A-Z2-7]{16}\b`)
 	arnRE       = regexp.MustCompile(`\barn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{0,12}:[^\s"',]+`)
 	userNameRE  = regexp.MustCompile(`^[\w+=,.@-]{1,64}$`)
-	regionRE    = regexp.MustCompile(`^[a-z]{2}(?:-gov)?-[a-z]+-[0-9]$`)
 )
 
 // ExtractTargets collects what the lookups should look at: entity values,
@@ -57,7 +58,7 @@ func ExtractTargets(n Notice) Targets {
 		for _, a := range arnRE.FindAllString(s, -1) {
 			t.ARNs = append(t.ARNs, a)
 			parts := strings.SplitN(a, ":", 6)
-			if len(parts) == 6 && regionRE.MatchString(parts[3]) {
+			if len(parts) == 6 && awsx.ValidRegion(parts[3]) {
 				t.Regions = append(t.Regions, parts[3])
 			}
 			if parts[2] == "iam" && strings.HasPrefix(parts[5], "user/") {
@@ -69,7 +70,7 @@ func ExtractTargets(n Notice) Targets {
 		}
 		t.IPs = append(t.IPs, findIPs(s)...)
 	}
-	if regionRE.MatchString(n.Region) {
+	if awsx.ValidRegion(n.Region) {
 		t.Regions = append([]string{n.Region}, t.Regions...)
 	}
 	t.InstanceIDs = uniq(t.InstanceIDs)

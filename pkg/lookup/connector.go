@@ -287,11 +287,9 @@ func (r *regional[T]) get(region string) T {
 	return c
 }
 
-var regionRE = regexp.MustCompile(`^[a-z]{2}(-[a-z0-9]+)+-[0-9]+$`)
-
 // checkRegion keeps attacker-controlled text out of endpoint host names.
 func checkRegion(region string) error {
-	if !regionRE.MatchString(region) {
+	if !awsx.ValidRegion(region) {
 		return fmt.Errorf("unable to use region %q: not a region name", region)
 	}
 	return nil

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math"
 	"net"
-	"regexp"
 	"sync"
 	"time"
 
@@ -124,10 +123,6 @@ func (l *Limiters) get(account, region string) *rate.Limiter {
 	return lim
 }
 
-// regionPattern keeps attacker-influenced region names (they can come from
-// an event) out of endpoint host names.
-var regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$`)
-
 func (r *Reader) regionClients(region string) regionClients {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -183,7 +178,7 @@ func (r *Reader) limiterKey(ctx context.Context) (string, error) {
 // report names the failures in Gaps; only when nothing could be read is an
 // error returned, classified with awsx (errors.Is ErrThrottled, ...).
 func (r *Reader) Reputation(ctx context.Context, region string, at time.Time) (sesrep.Report, error) {
-	if !regionPattern.MatchString(region) {
+	if !awsx.ValidRegion(region) {
 		return sesrep.Report{}, fmt.Errorf("unable to read SES reputation: invalid region %q", region)
 	}
 	key, err := r.limiterKey(ctx)
