@@ -78,3 +78,59 @@ func TestCSVCommandErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestCSVCommandUnbalancedQuote: the rows after an unclosed quote are
+// imported and the quote is named on the terminal, not only in the report.
+func TestCSVCommandUnbalancedQuote(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	code, out, errOut := runCLI(t, "", "csv", "--out", dir, "--account", "123456789012", "--region", "us-west-2,us-east-1", "../../testdata/csv/unbalanced-quote.csv")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, w := range []string{"6 row(s), 0 line(s) not used, 2 note(s)", "warning: line 2: unbalanced quote at line 2", "warning: line 6: unbalanced quote at line 6", "203.0.113.10  2 row(s)"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
+	}
+}
+
+// TestCSVCommandRedactsSecrets: secrets planted in a list reach neither the
+// terminal nor any file the command writes, the outbox included.
+func TestCSVCommandRedactsSecrets(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	code, out, errOut := runCLI(t, "", "csv", "--out", dir, "--account", "123456789012", "--region", "us-west-2,us-east-1", "--notify", "../../testdata/csv/secrets.csv")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	secrets := []string{"wJalrXUtnFEMI", "bPxRfiCYEXAMPLEKEY", "FwoGZXIvYXdzEBYaDHqa0AP1", "Hunter2Hunter2"}
+	for _, s := range secrets {
+		if strings.Contains(out+errOut, s) {
+			t.Errorf("terminal output contains %q", s)
+		}
+	}
+	files := 0
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		files++
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, s := range secrets {
+			if strings.Contains(string(b), s) {
+				t.Errorf("%s contains %q", path, s)
+			}
+		}
+		return nil
+	})
+	if err != nil || files < 5 {
+		t.Fatalf("walked %d files: %v", files, err)
+	}
+	if !strings.Contains(out, "notified:") {
+		t.Errorf("no delivery in:\n%s", out)
+	}
+}

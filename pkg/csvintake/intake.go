@@ -20,6 +20,7 @@ import (
 	"github.com/abusedesk/abusedesk/pkg/health"
 	"github.com/abusedesk/abusedesk/pkg/notify"
 	"github.com/abusedesk/abusedesk/pkg/pipeline"
+	"github.com/abusedesk/abusedesk/pkg/redact"
 	"github.com/abusedesk/abusedesk/pkg/report"
 )
 
@@ -30,6 +31,8 @@ const (
 	Service       = "ABUSE"
 	Code          = "OUTBOUND_REPORT_CSV"
 	EventIDPrefix = "csv:"
+	// Origin is Intake.Origin.
+	Origin = "outbound resource list supplied by the user"
 )
 
 // Entry statuses.
@@ -85,6 +88,9 @@ type Entry struct {
 
 // Intake is the list's part of the report.
 type Intake struct {
+	// Origin says, for readers of the JSON alone, that the case's
+	// resources come from a list the user supplied, not a Health notice.
+	Origin    string   `json:"origin"`
 	Source    string   `json:"source,omitempty"`
 	SHA256    string   `json:"sha256"`
 	Encoding  string   `json:"encoding"`
@@ -343,7 +349,8 @@ func lookupRegions(account string, given []string, groups []Group, home string) 
 // be checked) and those it does not, and gives each its findings.
 func intake(opts Options, digest string, parsed *Parsed, groups []Group, regions []string, er enrich.Result) Intake {
 	in := Intake{
-		Source: opts.Source, SHA256: digest, Encoding: parsed.Encoding, Separator: parsed.Separator,
+		Origin: Origin,
+		Source: redact.Secrets(opts.Source), SHA256: digest, Encoding: parsed.Encoding, Separator: parsed.Separator,
 		Header: parsed.Header, Records: parsed.Records, Rows: len(parsed.Rows), Truncated: parsed.Truncated,
 		Regions: regions, Resources: []Entry{}, NotInAccount: []Entry{},
 		Rejected: parsed.Rejected[:min(len(parsed.Rejected), maxReject)],

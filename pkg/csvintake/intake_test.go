@@ -428,3 +428,111 @@ func TestMarkdownEscapesCells(t *testing.T) {
 		}
 	}
 }
+
+// TestImportRedactsSecrets: a key, session token or password in any cell
+// (excerpt, destination, protocol, a bad address, an ARN, a time or port
+// quoted in a note, text after an unbalanced quote) reaches no file the
+// import writes, while the rows around them still count.
+func TestImportRedactsSecrets(t *testing.T) {
+	t.Parallel()
+	im, dir := newImporter(t, newCounter(t))
+	res, err := im.Import(context.Background(), readTestdata(t, "secrets.csv"),
+		Options{Account: demoAccount, Regions: bothRegions, Source: "list aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY.csv"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := res.Report.Intake
+	if got := sorted(append(values(in.Resources), values(in.NotInAccount)...)...); !slices.Equal(got, sorted("203.0.113.10", "203.0.113.20", "203.0.113.77")) {
+		t.Errorf("resources %v, want the three addresses", got)
+	}
+	if got := lines(in.Rejected); !slices.Equal(got, []int{5, 6}) {
+		t.Errorf("rejected lines %v, want 5 (key as address) and 6 (key in ARN)", got)
+	}
+	secrets := []string{"wJalrXUtnFEMI", "bPxRfiCYEXAMPLEKEY", "FwoGZXIvYXdzEBYaDHqa0AP1", "Hunter2Hunter2"}
+	files := 0
+	err = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		files++
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, s := range secrets {
+			if bytes.Contains(b, []byte(s)) {
+				t.Errorf("%s contains %q", path, s)
+			}
+		}
+		return nil
+	})
+	if err != nil || files < 4 {
+		t.Fatalf("walked %d files: %v", files, err)
+	}
+	// Redacted, not dropped: the excerpts are still there.
+	b, err := os.ReadFile(filepath.Join(dir, res.Case.ID, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte("login failed; aws_secret_access_key=[redacted]")) {
+		t.Errorf("report.json lacks the redacted excerpt:\n%s", b)
+	}
+}
+
+// TestMarkdownSaysListOrigin: a list opened without a category reads as a
+// list the user supplied, not as an AWS notice that fits no category; with
+// a category it gets that category's guide; a list attached to a Health
+// case of unknown category keeps that case's wording.
+func TestMarkdownSaysListOrigin(t *testing.T) {
+	t.Parallel()
+	im, _ := newImporter(t, newCounter(t))
+	ctx := context.Background()
+	plain, err := im.Import(ctx, readTestdata(t, "noheader.csv"), Options{Account: demoAccount, Regions: bothRegions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	spam, err := im.Import(ctx, readTestdata(t, "instances-arns.csv"), Options{Account: demoAccount, Regions: bothRegions, Category: "spam"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	health := *plain.Report
+	health.Code = "AWS_ABUSE_SOMETHING_NEW"
+	tests := []struct {
+		name      string
+		r         *Report
+		category  string
+		listWords bool // list title and summary, "no category" sentence
+	}{
+		{"no category", plain.Report, "unknown", true},
+		{"spam", spam.Report, "spam", false},
+		{"health notice, unknown category", &health, "unknown", false},
+	}
+	for _, tt := range tests {
+		for _, lang := range []string{"en", "ko"} {
+			md := string(Markdown(tt.r, lang))
+			g := report.Guidance(tt.category, lang)
+			checks := []struct {
+				text string
+				want bool
+			}{
+				{mt(lang, "origin"), true},
+				{mt(lang, "noCategory"), tt.listWords},
+				{mt(lang, "listTitle"), tt.listWords},
+				{mt(lang, "listSummary"), tt.listWords},
+				{g.Summary, !tt.listWords},
+				{": " + g.Title + "\n", !tt.listWords},
+			}
+			for _, c := range checks {
+				if strings.Contains(md, c.text) != c.want {
+					t.Errorf("%s %s: contains %q = %v, want %v", tt.name, lang, c.text, !c.want, c.want)
+				}
+			}
+		}
+		if tt.r.Intake.Origin != Origin || tt.r.Category != tt.category {
+			t.Errorf("%s: origin %q category %q", tt.name, tt.r.Intake.Origin, tt.r.Category)
+		}
+	}
+	if !strings.Contains(Origin, "supplied by the user") {
+		t.Errorf("Origin = %q", Origin)
+	}
+}

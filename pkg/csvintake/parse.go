@@ -12,9 +12,12 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/abusedesk/abusedesk/pkg/redact"
 )
 
 // Limits on what one file may hold. MaxBytes bounds memory (the whole file
@@ -42,7 +45,13 @@ type Row struct {
 type Problem struct {
 	Line   int    `json:"line"`
 	Reason string `json:"reason"`
+	// Kind is ProblemQuote for an unbalanced quote, else empty.
+	Kind string `json:"kind,omitempty"`
 }
+
+// ProblemQuote marks the note on an unbalanced quote, which callers show
+// prominently: it changes how the lines after it were read.
+const ProblemQuote = "unbalanced-quote"
 
 // Parsed is the outcome of Parse: usable rows, rejected lines, and notes
 // on rows kept without an unreadable optional cell (a time, a port).
@@ -139,77 +148,267 @@ func Parse(b []byte) (*Parsed, error) {
 		return nil, errors.New("unable to parse list: the file is empty")
 	}
 	sep := sniff(text)
-	p := &Parsed{Encoding: enc, Separator: sepName(sep)}
-	r := csv.NewReader(bytes.NewReader(text))
-	r.Comma = sep
+	ps := &parser{p: &Parsed{Encoding: enc, Separator: sepName(sep)}, sep: sep, text: text, starts: lineStarts(text)}
+	// A quote someone forgot to close makes encoding/csv (lazy or not)
+	// read every following line into one cell, so the rows after it would
+	// vanish without a word. Each split re-reads the swallowed record on
+	// its own and the rest of the file from the first line that looks
+	// like a row.
+	from := 1
+	for {
+		split, err := ps.read(from, len(ps.starts)+1, true)
+		if err != nil {
+			return nil, fmt.Errorf("unable to parse list: %w", err)
+		}
+		if split.at == 0 {
+			break
+		}
+		if _, err := ps.read(split.record, split.at, false); err != nil {
+			return nil, fmt.Errorf("unable to parse list: %w", err)
+		}
+		from = split.at
+	}
+	return ps.p, nil
+}
+
+// parser is the state of one Parse across the segments it reads.
+type parser struct {
+	p        *Parsed
+	sep      rune
+	text     []byte
+	starts   []int  // byte offset of each line; line n starts at starts[n-1]
+	cols     []role // nil until a header is found
+	colNames []string
+	dataSeen bool
+	done     bool // MaxRows reached
+}
+
+// split says where an unbalanced quote cut the file: the record that
+// opened it starts on line record, and the first swallowed line that
+// looks like a row is line at (0: no split).
+type split struct{ record, at int }
+
+func lineStarts(text []byte) []int {
+	starts := []int{0}
+	for i, c := range text {
+		if c == '\n' && i+1 < len(text) {
+			starts = append(starts, i+1)
+		}
+	}
+	return starts
+}
+
+// line returns line n of the text without its line break.
+func (ps *parser) line(n int) string {
+	if n < 1 || n > len(ps.starts) {
+		return ""
+	}
+	end := len(ps.text)
+	if n < len(ps.starts) {
+		end = ps.starts[n]
+	}
+	return strings.TrimRight(string(ps.text[ps.starts[n-1]:end]), "\r\n")
+}
+
+// read parses lines [from, to). With check set it stops before a record
+// whose quoted cell swallowed a line that looks like a row, and notes a
+// quoted cell still open at the end of the file.
+func (ps *parser) read(from, to int, check bool) (split, error) {
+	if ps.done || from >= to {
+		return split{}, nil
+	}
+	end := len(ps.text)
+	if to <= len(ps.starts) {
+		end = ps.starts[to-1]
+	}
+	r := csv.NewReader(bytes.NewReader(ps.text[ps.starts[from-1]:end]))
+	r.Comma = ps.sep
 	r.LazyQuotes = true
 	r.FieldsPerRecord = -1
 	r.ReuseRecord = true
-
-	var cols []role // nil until a header is found
-	var colNames []string
-	dataSeen := false
+	base := from - 1 // reader line 1 is file line from
+	next := from     // where the next record starts, blank lines aside
+	openAt := 0      // line of a quote the end of the file closed
 	for {
+		if check && next < to {
+			// Looking ahead before encoding/csv reads the record keeps a
+			// split from costing a read to the end of the file each time.
+			quote, at, open := ps.scan(next, end)
+			if at > 0 {
+				line := ps.firstNonBlank(next)
+				what := fmt.Sprintf("lines %d-%d were read as one record", line, at-1)
+				if at-1 == line {
+					what = fmt.Sprintf("line %d was read on its own", line)
+				}
+				ps.p.Notes = append(ps.p.Notes, Problem{Line: quote, Kind: ProblemQuote, Reason: fmt.Sprintf(
+					"unbalanced quote at line %d: the quoted cell ran on into line %d, which looks like a row; %s and line %d onwards as rows",
+					quote, at, what, at)})
+				return split{record: line, at: at}, nil
+			}
+			if open {
+				openAt = quote
+			}
+		}
 		rec, err := r.Read()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
-			p.Records++
-			p.Rejected = append(p.Rejected, Problem{Line: pe.StartLine, Reason: "unreadable CSV: " + pe.Err.Error()})
+			ps.p.Records++
+			ps.p.Rejected = append(ps.p.Rejected, Problem{Line: pe.StartLine + base, Reason: "unreadable CSV: " + pe.Err.Error()})
+			next = pe.Line + base + 1
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("unable to parse list: %w", err)
+			return split{}, err
 		}
-		p.Records++
 		line, _ := r.FieldPos(0)
-		if blank(rec) {
-			continue
+		last, _ := r.FieldPos(len(rec) - 1)
+		next = last + base + strings.Count(rec[len(rec)-1], "\n") + 1
+		if !ps.record(rec, line+base) {
+			ps.done = true
+			return split{}, nil
 		}
-		if !dataSeen && cols == nil {
-			if c, ok := headerRow(rec); ok {
-				cols = c
-				colNames = make([]string, len(rec))
-				for i, c := range rec {
-					colNames[i] = strings.TrimSpace(c)
-				}
-				p.Header = make([]string, len(c))
-				for i, rl := range c {
-					p.Header[i] = roleNames[rl]
-				}
-				continue
-			}
-			if p.Records <= maxHeadRow && !hasResource(rec) {
-				p.Rejected = append(p.Rejected, Problem{Line: line, Reason: "no IP address, instance id or ARN (and not a recognised header)"})
-				continue
-			}
-		}
-		dataSeen = true
-		if len(p.Rows) >= MaxRows {
-			p.Truncated = true
+	}
+	if openAt > 0 {
+		ps.p.Notes = append(ps.p.Notes, Problem{Line: openAt, Kind: ProblemQuote, Reason: fmt.Sprintf(
+			"unbalanced quote at line %d: the quoted cell runs to the end of the file and was kept as the last row's text", openAt)})
+	}
+	return split{}, nil
+}
+
+// firstNonBlank skips the empty lines encoding/csv skips between records.
+func (ps *parser) firstNonBlank(n int) int {
+	for n < len(ps.starts) {
+		rest := ps.text[ps.starts[n-1]:]
+		if !(rest[0] == '\n' || len(rest) > 1 && rest[0] == '\r' && rest[1] == '\n') {
 			break
 		}
-		var row Row
-		var prob string
-		var notes []string
-		if cols != nil {
-			row, prob, notes = fromHeader(rec, cols, colNames)
-		} else {
-			row, prob, notes = infer(rec)
-		}
-		for _, n := range notes {
-			p.Notes = append(p.Notes, Problem{Line: line, Reason: n})
-		}
-		if prob != "" {
-			p.Rejected = append(p.Rejected, Problem{Line: line, Reason: prob})
-			continue
-		}
-		row.Line = line
-		p.Rows = append(p.Rows, row)
+		n++
 	}
-	return p, nil
+	return n
+}
+
+// scan follows the record starting at line from (after blank lines) up
+// to byte end by encoding/csv's lazy quote rules: a quote opens a quoted
+// cell only as the cell's first byte and closes it only before the
+// separator, a line break or the end; "" inside is a quote; any other
+// quote is text. It returns the line of the quote that opened a cell
+// spanning lines, the first line inside that cell that looks like a row
+// (0 for none), and whether the cell was still open at end.
+func (ps *parser) scan(from, end int) (quote, at int, open bool) {
+	from = ps.firstNonBlank(from)
+	if from > len(ps.starts) {
+		return 0, 0, false
+	}
+	t, sep := ps.text[:end], byte(ps.sep)
+	line, fieldStart, inQuote := from, true, false
+	for i := ps.starts[from-1]; i < len(t); i++ {
+		c := t[i]
+		switch {
+		case inQuote && c == '"':
+			rest := t[i+1:]
+			switch {
+			case len(rest) > 0 && rest[0] == '"':
+				i++
+			case len(rest) == 0, rest[0] == sep, rest[0] == '\n', len(rest) > 1 && rest[0] == '\r' && rest[1] == '\n':
+				inQuote = false
+			}
+		case inQuote && c == '\n':
+			line++
+			if ps.looksLikeRow(ps.line(line)) {
+				return quote, line, false
+			}
+		case inQuote:
+		case c == '\n':
+			return quote, 0, false
+		case c == sep:
+			fieldStart = true
+			continue
+		case fieldStart && c == '"':
+			inQuote, quote = true, line
+		}
+		fieldStart = false
+	}
+	return quote, 0, inQuote
+}
+
+// looksLikeRow says whether a line read on its own is a record with a
+// resource where the file keeps them: in the resource column under a
+// header that has one, else in any of at least two cells. A multi-line
+// log excerpt rarely has a line like that ("Received: from x
+// (203.0.113.20)" is one cell that is not an address); when one does, the
+// split is noted, so nothing changes silently.
+func (ps *parser) looksLikeRow(line string) bool {
+	if strings.TrimSpace(line) == "" {
+		return false
+	}
+	r := csv.NewReader(strings.NewReader(line))
+	r.Comma, r.LazyQuotes, r.FieldsPerRecord = ps.sep, true, -1
+	rec, err := r.Read()
+	if err != nil || len(rec) < 2 {
+		return false
+	}
+	if k := slices.Index(ps.cols, roleResource); k >= 0 {
+		if k >= len(rec) {
+			return false
+		}
+		_, _, _, ok := parseResource(rec[k])
+		return ok
+	}
+	return hasResource(rec)
+}
+
+// record turns one CSV record starting on line into a row, a header, or a
+// problem. It returns false once MaxRows rows are kept.
+func (ps *parser) record(rec []string, line int) bool {
+	p := ps.p
+	p.Records++
+	if blank(rec) {
+		return true
+	}
+	if !ps.dataSeen && ps.cols == nil {
+		if c, ok := headerRow(rec); ok {
+			ps.cols = c
+			ps.colNames = make([]string, len(rec))
+			for i, c := range rec {
+				ps.colNames[i] = strings.TrimSpace(c)
+			}
+			p.Header = make([]string, len(c))
+			for i, rl := range c {
+				p.Header[i] = roleNames[rl]
+			}
+			return true
+		}
+		if p.Records <= maxHeadRow && !hasResource(rec) {
+			p.Rejected = append(p.Rejected, Problem{Line: line, Reason: "no IP address, instance id or ARN (and not a recognised header)"})
+			return true
+		}
+	}
+	ps.dataSeen = true
+	if len(p.Rows) >= MaxRows {
+		p.Truncated = true
+		return false
+	}
+	var row Row
+	var prob string
+	var notes []string
+	if ps.cols != nil {
+		row, prob, notes = fromHeader(rec, ps.cols, ps.colNames)
+	} else {
+		row, prob, notes = infer(rec)
+	}
+	for _, n := range notes {
+		p.Notes = append(p.Notes, Problem{Line: line, Reason: n})
+	}
+	if prob != "" {
+		p.Rejected = append(p.Rejected, Problem{Line: line, Reason: prob})
+		return true
+	}
+	row.Line = line
+	p.Rows = append(p.Rows, row)
+	return true
 }
 
 func blank(rec []string) bool {
@@ -416,9 +615,14 @@ func destination(cell string) (string, int) {
 	return clipCell(s), 0
 }
 
-func clipCell(s string) string { return clipRunes(strings.TrimSpace(s), maxCellMsg) }
+// clipCell and clipDetails are the only ways file text reaches a Row, a
+// Problem or the report, so redacting here covers excerpts, destinations,
+// protocols and quoted bad cells alike. Redaction comes before clipping: a
+// key cut in half no longer looks like a key but still gives most of it
+// away.
+func clipCell(s string) string { return clipRunes(redact.Secrets(strings.TrimSpace(s)), maxCellMsg) }
 
-func clipDetails(s string) string { return clipRunes(strings.TrimSpace(s), maxDetails) }
+func clipDetails(s string) string { return clipRunes(redact.Secrets(strings.TrimSpace(s)), maxDetails) }
 
 func clipRunes(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {

@@ -2,6 +2,7 @@ package csvintake
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -345,15 +346,22 @@ func FuzzParse(f *testing.F) {
 		f.Add(readTestdata(f, name))
 	}
 	f.Add([]byte("\"unterminated,203.0.113.1\n\"\"\n"))
+	f.Add(readTestdata(f, "unbalanced-quote.csv"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p, err := Parse(b)
 		if err != nil {
 			return
 		}
+		last := 0
 		for _, r := range p.Rows {
 			if r.Resource.Value == "" || r.Line < 1 {
 				t.Fatalf("row without resource or line: %+v", r)
 			}
+			// Splits at unbalanced quotes must never read a line twice.
+			if r.Line <= last {
+				t.Fatalf("row on line %d after a row on line %d", r.Line, last)
+			}
+			last = r.Line
 		}
 		_ = GroupRows(p.Rows)
 	})
@@ -377,5 +385,139 @@ func TestSniff(t *testing.T) {
 		if got := sniff([]byte(tt.in)); got != tt.want {
 			t.Errorf("%s: sniff = %q, want %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+// TestParseUnbalancedQuote: a quote nobody closed swallows no row. The
+// swallowing record is read up to the first line that looks like a row,
+// the rest of the file from there, and a note names the quote's line;
+// quoted multi-line excerpts still read as one cell.
+func TestParseUnbalancedQuote(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		in      string
+		rows    []int    // lines of the rows kept
+		quotes  []int    // lines of unbalanced-quote notes
+		details []string // details of the rows, in order; nil: not checked
+	}{
+		{
+			name: "review repro",
+			in:   "ip,date,port,log\n198.51.100.77,2025-02-10T01:00:00Z,25,\"unterminated quote\n203.0.113.10,2025-02-10T01:05:00Z,25,ok\n",
+			rows: []int{2, 3}, quotes: []int{2}, details: []string{"unterminated quote", "ok"},
+		},
+		{
+			name: "every row unbalanced",
+			in:   "ip,log\n203.0.113.1,\"a\n203.0.113.2,\"b\n203.0.113.3,\"c\n",
+			rows: []int{2, 3, 4}, quotes: []int{2, 3, 4}, details: []string{"a", "b", "c"},
+		},
+		{
+			name: "log lines kept with the row that opened the quote",
+			in:   "ip,log\n203.0.113.1,\"first\nsecond, no address\n203.0.113.2,next\n",
+			rows: []int{2, 4}, quotes: []int{2}, details: []string{"first\nsecond, no address", "next"},
+		},
+		{
+			name: "a later stray quote would have closed it",
+			in:   "ip,log\n203.0.113.1,\"open\n203.0.113.2,x\n203.0.113.3,\"closed\"\n203.0.113.4,y\n",
+			rows: []int{2, 3, 4, 5}, quotes: []int{2}, details: []string{"open", "x", "closed", "y"},
+		},
+		{
+			name: "runs to the end on one line",
+			in:   "ip,log\n203.0.113.1,ok\n203.0.113.2,\"oops\n",
+			rows: []int{2, 3}, quotes: []int{3}, details: []string{"ok", "oops"},
+		},
+		{
+			name: "runs to the end over lines that are not rows",
+			in:   "ip,log\n203.0.113.1,\"oops\nmore log\n",
+			rows: []int{2}, quotes: []int{2}, details: []string{"oops\nmore log"},
+		},
+		{
+			name: "no header",
+			in:   "203.0.113.1,25,\"oops\n198.51.100.77,22,fine\n",
+			rows: []int{1, 2}, quotes: []int{1}, details: []string{"oops", "fine"},
+		},
+		{
+			name: "semicolons and CRLF",
+			in:   "ip;log\r\n203.0.113.1;\"oops\r\n\r\n203.0.113.2;fine\r\n",
+			rows: []int{2, 4}, quotes: []int{2}, details: []string{"oops", "fine"},
+		},
+		{
+			name: "quoted multi-line excerpt with an address inside",
+			in:   "ip,log\n203.0.113.1,\"Received: from x (203.0.113.9)\nfrom 203.0.113.9, port 25\"\n203.0.113.2,next\n",
+			rows: []int{2, 4}, details: []string{"Received: from x (203.0.113.9)\nfrom 203.0.113.9, port 25", "next"},
+		},
+		{
+			name: "quote inside an unquoted cell is text",
+			in:   "ip,log\n203.0.113.1,say \"hi\n203.0.113.2,next\n",
+			rows: []int{2, 3}, details: []string{`say "hi`, "next"},
+		},
+		{
+			name: "escaped quotes in a closed cell",
+			in:   "ip,log\n203.0.113.1,\"he said \"\"stop\"\"\"\n203.0.113.2,next\n",
+			rows: []int{2, 3}, details: []string{`he said "stop"`, "next"},
+		},
+		{
+			name: "testdata file",
+			in:   string(readTestdata(t, "unbalanced-quote.csv")),
+			rows: []int{2, 3, 4, 6, 8, 9}, quotes: []int{2, 6},
+			details: []string{
+				"unterminated quote", "ok", "legit two-line excerpt\nReceived: from mail.example (203.0.113.20)",
+				"second unbalanced, with \"escaped\" quotes\nsecond line of its log", "a stray quote", "last row",
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p, err := Parse([]byte(tt.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rows []int
+			var details []string
+			for _, r := range p.Rows {
+				rows = append(rows, r.Line)
+				details = append(details, r.Details)
+			}
+			if !slices.Equal(rows, tt.rows) || len(p.Rejected) != 0 {
+				t.Errorf("rows on lines %v, rejected %v; want lines %v and none rejected", rows, p.Rejected, tt.rows)
+			}
+			if tt.details != nil && !slices.Equal(details, tt.details) {
+				t.Errorf("details %q, want %q", details, tt.details)
+			}
+			var quotes []int
+			for _, n := range p.Notes {
+				if n.Kind != ProblemQuote {
+					continue
+				}
+				quotes = append(quotes, n.Line)
+				if want := fmt.Sprintf("unbalanced quote at line %d", n.Line); !strings.HasPrefix(n.Reason, want) {
+					t.Errorf("note %q does not start with %q", n.Reason, want)
+				}
+			}
+			if !slices.Equal(quotes, tt.quotes) {
+				t.Errorf("unbalanced quotes noted on lines %v, want %v (%v)", quotes, tt.quotes, p.Notes)
+			}
+		})
+	}
+}
+
+// TestParseManyUnbalancedQuotes: every row opening a quote still gives
+// every row back, and each split reads only up to the next row rather
+// than to the end of the file again.
+func TestParseManyUnbalancedQuotes(t *testing.T) {
+	t.Parallel()
+	const n = 20_000
+	var b strings.Builder
+	b.WriteString("ip,port,log\n")
+	for i := range n {
+		fmt.Fprintf(&b, "203.0.113.%d,25,\"open %d\n", i%250+1, i)
+	}
+	p, err := Parse([]byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Rows) != n || len(p.Notes) != n || p.Rows[n-1].Line != n+1 || p.Rows[n-1].Details != fmt.Sprintf("open %d", n-1) {
+		t.Errorf("%d rows, %d notes, last %+v; want %d of each, last on line %d", len(p.Rows), len(p.Notes), p.Rows[len(p.Rows)-1], n, n+1)
 	}
 }

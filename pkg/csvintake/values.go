@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/abusedesk/abusedesk/pkg/redact"
 )
 
 // Kind is what sort of resource a row names.
@@ -54,6 +56,11 @@ func parseResource(cell string) (res Resource, port int, reason string, ok bool)
 	if strings.HasPrefix(s, "arn:") {
 		if !arnRE.MatchString(s) || len(s) > 2048 {
 			return Resource{}, 0, "not a well-formed ARN", false
+		}
+		// A resource value goes into the case and every report whole,
+		// where redacting part of it would name a different resource.
+		if redact.Secrets(s) != s {
+			return Resource{}, 0, "an ARN that holds what looks like a secret", false
 		}
 		parts := strings.SplitN(s, ":", 6)
 		r := Resource{Kind: KindARN, Value: s}
