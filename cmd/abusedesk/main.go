@@ -45,7 +45,13 @@ func main() {
 }
 
 func run(ctx context.Context, args []string, s stdio) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 {
+		// No command is a usage error, so a script that lost its arguments
+		// fails rather than "succeeding" at nothing.
+		usage(s.err)
+		return 2
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" || args[0] == "help" {
 		usage(s.out)
 		return 0
 	}

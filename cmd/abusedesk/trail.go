@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -24,28 +25,30 @@ func init() {
 }
 
 func trailUsage(w io.Writer) {
-	fmt.Fprintln(w, `usage:
-  abusedesk trail scan [--format table|json|csv] [--progress] [--workers N] PATH...
-      PATH is a file, a directory (read recursively) or - for stdin. Files may be
-      gzip'd S3 objects, {"Records":[...]}, JSON arrays, one record per line, or
-      LookupEvents output. csv prints the timeline. Exit status is 0 whether or
-      not there are findings, 1 when an input could not be read.
-  abusedesk trail sql [--table NAME]
-      Print the indicators as one Athena query over a CloudTrail table.`)
+	fmt.Fprintln(w, `usage: abusedesk trail <subcommand> [flags] [args]
+
+subcommands:
+  scan  scan CloudTrail log files for compromise indicators
+  sql   print the indicators as one Athena query over a CloudTrail table
+
+Run 'abusedesk trail <subcommand> -h' for its flags.`)
 }
 
 func runTrail(ctx context.Context, args []string, s stdio) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		trailUsage(s.out)
-		return 0
+	if len(args) == 0 {
+		trailUsage(s.err)
+		return 2
 	}
 	switch args[0] {
+	case "-h", "--help", "-help", "help":
+		trailUsage(s.out)
+		return 0
 	case "scan":
 		return trailScan(ctx, args[1:], s)
 	case "sql":
 		return trailSQL(args[1:], s)
 	}
-	fmt.Fprintf(s.err, "abusedesk trail: unknown subcommand %q\n", args[0])
+	fmt.Fprintf(s.err, "abusedesk trail: unknown subcommand %q\n\n", args[0])
 	trailUsage(s.err)
 	return 2
 }
@@ -54,7 +57,17 @@ func trailSQL(args []string, s stdio) int {
 	fs := flag.NewFlagSet("trail sql", flag.ContinueOnError)
 	fs.SetOutput(s.err)
 	table := fs.String("table", "cloudtrail_logs", "Athena table holding the CloudTrail logs")
-	if err := fs.Parse(args); err != nil {
+	fs.Usage = func() {
+		fmt.Fprintln(s.err, "usage: abusedesk trail sql [flags]")
+		fmt.Fprintln(s.err, "\nPrint the indicators as one Athena query over a CloudTrail table.")
+		fs.PrintDefaults()
+	}
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(s.err, "abusedesk trail sql: unexpected argument %q\n", fs.Arg(0))
+		fs.Usage()
 		return 2
 	}
 	q, err := cloudtrail.AthenaSQL(*table)
@@ -71,9 +84,19 @@ func trailScan(ctx context.Context, args []string, s stdio) int {
 	fs.SetOutput(s.err)
 	format := fs.String("format", "table", "output format: table, json or csv (timeline)")
 	progress := fs.Bool("progress", false, "show a progress bar on stderr even when it is not a terminal")
-	workers := fs.Int("workers", 0, "files parsed at once (0 = number of CPUs)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "files parsed at once")
+	fs.Usage = func() {
+		fmt.Fprintln(s.err, "usage: abusedesk trail scan [flags] PATH...")
+		fmt.Fprintln(s.err, `
+PATH is a file, a directory (read recursively; links inside are not followed)
+or - for stdin. Files may be gzip'd S3 objects, {"Records":[...]}, JSON arrays,
+one record per line (a line that does not parse is skipped and counted) or
+LookupEvents output. csv prints the timeline. Exit status is 0 whether or not
+there are findings, 1 when an input could not be read, 2 for a usage error.`)
+		fs.PrintDefaults()
+	}
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	switch *format {
 	case "table", "json", "csv":
@@ -81,9 +104,14 @@ func trailScan(ctx context.Context, args []string, s stdio) int {
 		fmt.Fprintf(s.err, "abusedesk trail scan: unknown --format %q (want table, json or csv)\n", *format)
 		return 2
 	}
+	if *workers < 1 {
+		fmt.Fprintf(s.err, "abusedesk trail scan: --workers must be at least 1, got %d\n", *workers)
+		return 2
+	}
 	paths := fs.Args()
 	if len(paths) == 0 {
 		fmt.Fprintln(s.err, "abusedesk trail scan: give at least one PATH (or - for stdin)")
+		fs.Usage()
 		return 2
 	}
 	prog := &cloudtrail.Progress{}
@@ -95,7 +123,8 @@ func trailScan(ctx context.Context, args []string, s stdio) int {
 	res, err := cloudtrail.ScanPaths(ctx, paths, cloudtrail.ScanOptions{Workers: *workers, Progress: prog, Stdin: s.in})
 	stopBar()
 	elapsed := time.Since(start)
-	if err != nil && res.Stats.Files == 0 && len(res.Errors) == 0 {
+	if err != nil && len(res.Errors) == 0 {
+		// Not one input's failure but the scan's own (interrupted).
 		fmt.Fprintln(s.err, "abusedesk trail scan:", err)
 		return 1
 	}
@@ -108,7 +137,11 @@ func trailScan(ctx context.Context, args []string, s stdio) int {
 	case "csv":
 		werr = cloudtrail.WriteTimelineCSV(s.out, res.Timeline)
 	default:
-		werr = writeTrailTable(s.out, res, elapsed)
+		// When every input failed the errors below are the whole story; a
+		// table of zeros would only bury them.
+		if res.Stats.Files > 0 || len(res.Errors) == 0 {
+			werr = writeTrailTable(s.out, res, elapsed)
+		}
 	}
 	if werr != nil {
 		fmt.Fprintln(s.err, "abusedesk trail scan:", werr)
@@ -117,10 +150,25 @@ func trailScan(ctx context.Context, args []string, s stdio) int {
 	for _, e := range res.Errors {
 		fmt.Fprintf(s.err, "abusedesk trail scan: %s: %s\n", e.Path, e.Err)
 	}
+	if *format != "table" {
+		// The table says these itself; json and csv readers may not look.
+		if n := res.Stats.Skipped[cloudtrail.SkipBadLine]; n > 0 {
+			fmt.Fprintf(s.err, "abusedesk trail scan: skipped %d line(s) that are not valid JSON\n", n)
+		}
+		if res.Stats.Records == 0 {
+			fmt.Fprintln(s.err, "abusedesk trail scan:", noRecords(res.Stats))
+		}
+	}
 	if err != nil {
 		return 1
 	}
 	return 0
+}
+
+// noRecords says plainly that nothing was analysed, so an empty result is
+// not read as a clean one.
+func noRecords(st cloudtrail.Stats) string {
+	return fmt.Sprintf("no CloudTrail records found in %d file(s): nothing was analysed, so this is not a clean result", st.Files)
 }
 
 // maxTableTimeline keeps the terminal summary readable; json and csv carry
@@ -136,12 +184,19 @@ func writeTrailTable(w io.Writer, res cloudtrail.ScanResult, elapsed time.Durati
 		st.Files, st.Records, mb, elapsed.Round(time.Millisecond), float64(st.Records)/secs, mb/secs)
 	if len(st.Skipped) > 0 {
 		var parts []string
-		for _, k := range []string{cloudtrail.SkipDigest, cloudtrail.SkipValidation, cloudtrail.SkipInsight, cloudtrail.SkipNoIdentity, cloudtrail.SkipUnknown, cloudtrail.SkipMalformed} {
+		for _, k := range []string{cloudtrail.SkipDigest, cloudtrail.SkipValidation, cloudtrail.SkipInsight, cloudtrail.SkipNoIdentity, cloudtrail.SkipUnknown, cloudtrail.SkipMalformed, cloudtrail.SkipBadLine} {
 			if n := st.Skipped[k]; n > 0 {
 				parts = append(parts, fmt.Sprintf("%s=%d", k, n))
 			}
 		}
 		fmt.Fprintf(tw, "Skipped: %s\n", strings.Join(parts, " "))
+	}
+	if st.Records == 0 {
+		fmt.Fprintf(tw, "No CloudTrail records found: nothing was analysed, so this is not a clean result.\n")
+		if err := tw.Flush(); err != nil {
+			return fmt.Errorf("unable to write table: %w", err)
+		}
+		return nil
 	}
 	fmt.Fprintf(tw, "Overall risk: %s\n\n", finding.Overall(res.Findings))
 	if len(res.Findings) == 0 {

@@ -18,6 +18,7 @@ const (
 	SkipNoIdentity = "no-user-identity"   // other events without a caller
 	SkipUnknown    = "not-an-event"       // JSON that is no CloudTrail shape
 	SkipMalformed  = "malformed-record"   // an element that is not a valid record
+	SkipBadLine    = "malformed-line"     // a JSON Lines line that does not parse
 )
 
 // MaxItemBytes bounds one record (or one non-event object) so a hostile file
@@ -186,13 +187,35 @@ func ParseLookupEvent(cloudTrailEvent string) (Record, error) {
 // of every candidate event object: elements of "Records"/"Events" arrays,
 // elements of bare arrays, and top-level objects (one per line or
 // concatenated). item aliases an internal buffer and is valid only during
-// the call. skip is called for whole inputs that carry no events.
+// the call. skip is called for whole inputs that carry no events and for
+// JSON Lines lines that do not parse.
+//
+// JSON Lines (the first value alone on its line) has a resync point after
+// every record, so there a bad line is skipped and counted rather than
+// costing every record after it. Other shapes have none: a parse error
+// there ends the input.
 func splitItems(r io.Reader, emit func(item []byte) error, skip func(reason string)) error {
 	s := &stream{r: r, buf: make([]byte, 0, 256<<10), keep: -1}
+	var emitErr error
+	emitted := 0
+	tracked := func(item []byte) error {
+		emitted++
+		if err := emit(item); err != nil {
+			emitErr = err
+		}
+		return emitErr
+	}
 	sawValue := false
+	// giveUp is set while the input is only guessed to be JSON Lines whose
+	// first line is bad; it reports the first line as it was before the
+	// guess, for when the second line does not confirm it.
+	var giveUp func() error
 	for {
 		c, err := s.peek()
 		if errors.Is(err, io.EOF) {
+			if giveUp != nil {
+				return giveUp()
+			}
 			if !sawValue {
 				// An empty object is not an error: S3 sometimes holds zero-byte
 				// placeholders.
@@ -203,29 +226,70 @@ func splitItems(r io.Reader, emit func(item []byte) error, skip func(reason stri
 		if err != nil {
 			return err
 		}
+		start := s.abs()
+		before := emitted
+		notJSON := false
+		s.crossed = false
+		s.watch = s.lines || !sawValue
 		switch c {
-		case '{':
-			if err := s.object(emit); err != nil {
+		case '{', '[':
+			s.inValue = true
+			if c == '{' {
+				err = s.object(tracked)
+			} else {
+				err = s.array(tracked)
+			}
+			s.inValue = false
+		default:
+			if !sawValue && giveUp == nil && s.looksLikeValidationMessage() {
+				skip(SkipValidation)
+				return nil
+			}
+			notJSON = true
+			err = fmt.Errorf("unable to parse CloudTrail input at byte %d: not JSON (starts with %q)", start, c)
+		}
+		switch {
+		case err == nil:
+			if giveUp != nil {
+				skip(SkipBadLine) // the first line, now known to be one bad line
+				giveUp = nil
+			}
+			if !sawValue && !s.crossed && s.lineEndFollows() {
+				s.lines = true
+			}
+			sawValue = true
+		case emitErr != nil || s.readErr != nil:
+			return err
+		case giveUp != nil:
+			return giveUp()
+		case s.lines:
+			skip(SkipBadLine)
+			if err := s.skipLine(); err != nil {
 				return err
 			}
-		case '[':
-			if err := s.array(emit); err != nil {
+		case !sawValue && (notJSON || s.crossed) && emitted == before && start >= s.consumed:
+			// The first value is not JSON or ran past its line: either the
+			// input is not JSON Lines, or its first line is bad. The second
+			// line decides; nothing was emitted, so nothing is seen twice.
+			if notJSON {
+				giveUp = func() error {
+					// Not JSON at all: a README, a stray manifest. Counted and
+					// reported, not an error.
+					skip(SkipUnknown)
+					return nil
+				}
+			} else {
+				first := err
+				giveUp = func() error { return first }
+			}
+			s.pos = int(start - s.consumed)
+			s.lines = true
+			if err := s.skipLine(); err != nil {
 				return err
 			}
 		default:
-			if !sawValue {
-				// Not JSON at all: a validation message, a README, a stray
-				// manifest. Counted and reported, not an error.
-				if s.looksLikeValidationMessage() {
-					skip(SkipValidation)
-				} else {
-					skip(SkipUnknown)
-				}
-				return nil
-			}
-			return fmt.Errorf("unable to parse CloudTrail input at byte %d: not JSON (starts with %q)", s.consumed+int64(s.pos), c)
+			return err
 		}
-		sawValue = true
 	}
 }
 
@@ -238,10 +302,78 @@ type stream struct {
 	keep     int
 	eof      bool
 	consumed int64 // bytes dropped from the front of buf so far
+	readErr  error // the reader failed: no resync can get past this
+
+	// Newline tracking, for JSON Lines. watch turns it on (only the first
+	// value and JSON Lines need it); inValue is set inside a top-level
+	// value. In lines mode a newline inside a value is a parse error, so a
+	// bad line never swallows the next; otherwise it sets crossed.
+	watch   bool
+	inValue bool
+	lines   bool
+	crossed bool
+}
+
+func (s *stream) abs() int64 { return s.consumed + int64(s.pos) }
+
+// checkLine notes a newline in b, part of the current value.
+func (s *stream) checkLine(b []byte) error {
+	if !s.watch || !s.inValue || (s.crossed && !s.lines) || bytes.IndexByte(b, '\n') < 0 {
+		return nil
+	}
+	if s.lines {
+		return s.lineEnds()
+	}
+	s.crossed = true
+	return nil
+}
+
+func (s *stream) lineEnds() error {
+	return fmt.Errorf("unable to parse CloudTrail input near byte %d: the line ends inside a value", s.abs())
+}
+
+// lineEndFollows reports whether only blanks separate the current position
+// from the next newline.
+func (s *stream) lineEndFollows() bool {
+	for k := 0; ; k++ {
+		for s.pos+k >= len(s.buf) {
+			if s.fill() != nil {
+				return false
+			}
+		}
+		switch s.buf[s.pos+k] {
+		case '\n':
+			return true
+		case ' ', '\t', '\r':
+		default:
+			return false
+		}
+	}
+}
+
+// skipLine drops input up to and including the next newline.
+func (s *stream) skipLine() error {
+	s.keep = -1
+	for {
+		if i := bytes.IndexByte(s.buf[s.pos:], '\n'); i >= 0 {
+			s.pos += i + 1
+			return nil
+		}
+		s.pos = len(s.buf)
+		if err := s.fill(); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+	}
 }
 
 // fill reads more input, compacting or growing the buffer.
 func (s *stream) fill() error {
+	if s.readErr != nil {
+		return s.readErr
+	}
 	if s.eof {
 		return io.EOF
 	}
@@ -260,7 +392,8 @@ func (s *stream) fill() error {
 	}
 	if len(s.buf) == cap(s.buf) {
 		if cap(s.buf) >= MaxItemBytes+(256<<10) {
-			return fmt.Errorf("unable to parse CloudTrail input: one value is larger than %d MiB", MaxItemBytes>>20)
+			s.readErr = fmt.Errorf("unable to parse CloudTrail input: one value is larger than %d MiB", MaxItemBytes>>20)
+			return s.readErr
 		}
 		nb := make([]byte, len(s.buf), 2*cap(s.buf))
 		copy(nb, s.buf)
@@ -276,7 +409,8 @@ func (s *stream) fill() error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("unable to read CloudTrail input: %w", err)
+		s.readErr = fmt.Errorf("unable to read CloudTrail input: %w", err)
+		return s.readErr
 	}
 	return nil
 }
@@ -284,7 +418,19 @@ func (s *stream) fill() error {
 // peek skips whitespace and returns the next byte without consuming it.
 func (s *stream) peek() (byte, error) {
 	for {
-		s.pos = skipSpace(s.buf, s.pos)
+		if s.watch && s.inValue && (s.lines || !s.crossed) {
+			for ; s.pos < len(s.buf) && isSpace(s.buf[s.pos]); s.pos++ {
+				if s.buf[s.pos] != '\n' {
+					continue
+				}
+				if s.lines {
+					return 0, s.lineEnds()
+				}
+				s.crossed = true
+			}
+		} else {
+			s.pos = skipSpace(s.buf, s.pos)
+		}
 		if s.pos < len(s.buf) {
 			return s.buf[s.pos], nil
 		}
@@ -322,11 +468,22 @@ func (s *stream) value() ([]byte, error) {
 		end, err := skipValue(s.buf, s.pos)
 		if err == nil {
 			v := s.buf[s.pos:end]
+			if err := s.checkLine(v); err != nil {
+				return nil, err
+			}
 			s.pos = end
 			return v, nil
 		}
 		if !errors.Is(err, errIncomplete) {
+			if lerr := s.checkLine(s.buf[s.pos:min(end+1, len(s.buf))]); lerr != nil {
+				return nil, lerr
+			}
 			return nil, fmt.Errorf("unable to parse CloudTrail input near byte %d: %w", s.consumed+int64(s.pos), err)
+		}
+		// In lines mode the value cannot go on past this line: stop before
+		// it swallows the next record.
+		if s.lines && s.watch && s.inValue && bytes.IndexByte(s.buf[s.pos:], '\n') >= 0 {
+			return nil, s.lineEnds()
 		}
 		// skipValue restarts from the value's beginning; fill keeps it.
 		if ferr := s.fill(); ferr != nil {
@@ -335,6 +492,9 @@ func (s *stream) value() ([]byte, error) {
 					v := s.buf[s.pos:end]
 					s.pos = end
 					return v, nil
+				}
+				if lerr := s.checkLine(s.buf[s.pos:]); lerr != nil {
+					return nil, lerr
 				}
 				return nil, s.eofErr(ferr)
 			}

@@ -151,6 +151,12 @@ func TestReadRecordsErrors(t *testing.T) {
 	zw.Write([]byte(`{"Records":[{"eventName":"X","userIdentity":{}}]}`))
 	zw.Close()
 	truncatedGzip := gz.Bytes()[:gz.Len()-10]
+	// A bad line is skipped, but a stream that cannot be read is no line.
+	gz.Reset()
+	zw = gzip.NewWriter(&gz)
+	zw.Write([]byte(strings.Repeat(`{"eventName":"X","userIdentity":{}}`+"\n", 1000)))
+	zw.Close()
+	truncatedGzipLines := gz.Bytes()[:gz.Len()/2]
 	tests := []struct {
 		name  string
 		input []byte
@@ -158,6 +164,7 @@ func TestReadRecordsErrors(t *testing.T) {
 		{"truncated envelope", []byte(`{"Records":[{"eventName":"X","userIdentity":{}},`)},
 		{"garbage after record", []byte(`[{"eventName":"X","userIdentity":{}} x]`)},
 		{"truncated gzip", truncatedGzip},
+		{"truncated gzip of JSON Lines", truncatedGzipLines},
 		{"unterminated string", []byte(`{"Records":[{"eventName":"X`)},
 	}
 	for _, tt := range tests {
@@ -189,6 +196,14 @@ func TestCallbackErrorStopsReading(t *testing.T) {
 	})
 	if !errors.Is(err, stop) || n != 1 {
 		t.Errorf("err %v after %d records", err, n)
+	}
+	n = 0
+	_, err = ReadRecords(strings.NewReader("{\"eventName\":\"A\",\"userIdentity\":{}}\n{\"eventName\":\"B\",\"userIdentity\":{}}\n"), func(*Record) error {
+		n++
+		return stop
+	})
+	if !errors.Is(err, stop) || n != 1 {
+		t.Errorf("JSON Lines: err %v after %d records", err, n)
 	}
 }
 
@@ -262,4 +277,86 @@ func FuzzParse(f *testing.F) {
 		var r Record
 		_ = r.UnmarshalJSON(data)
 	})
+}
+
+func TestJSONLinesBadLineIsSkipped(t *testing.T) {
+	t.Parallel()
+	rec := func(name string) string {
+		return `{"eventTime":"2024-01-01T00:00:00Z","eventName":"` + name + `","userIdentity":{"type":"Root"}}`
+	}
+	lines := func(ls ...string) string { return strings.Join(ls, "\n") + "\n" }
+	tests := []struct {
+		name      string
+		input     string
+		want      []string
+		badLines  int
+		malformed int
+	}{
+		{"truncated object in the middle", lines(rec("A"), `{"eventName":`, rec("B"), rec("C")), []string{"A", "B", "C"}, 1, 0},
+		{"not JSON in the middle", lines(rec("A"), "this is not json", rec("B")), []string{"A", "B"}, 1, 0},
+		{"unterminated string", lines(rec("A"), `{"eventName":"X`, rec("B")), []string{"A", "B"}, 1, 0},
+		{"missing comma", lines(rec("A"), `{"eventName":"X" "userIdentity":{}}`, rec("B")), []string{"A", "B"}, 1, 0},
+		{"several bad lines", lines(rec("A"), "}", "[", `{"a":`, rec("B")), []string{"A", "B"}, 3, 0},
+		{"garbage after a record keeps the record", lines(rec("A"), rec("B")+" trailing", rec("C")), []string{"A", "B", "C"}, 1, 0},
+		{"truncated last line without newline", lines(rec("A"), rec("B")) + `{"eventName":"C","user`, []string{"A", "B"}, 1, 0},
+		{"truncated first line", lines(`{"eventName":`, rec("A"), rec("B")), []string{"A", "B"}, 1, 0},
+		{"not JSON first line", lines("garbage", rec("A"), rec("B")), []string{"A", "B"}, 1, 0},
+		{"CRLF", strings.ReplaceAll(lines(rec("A"), `{"x`, rec("B")), "\n", "\r\n"), []string{"A", "B"}, 1, 0},
+		{"blank lines are not bad", lines(rec("A"), "", "  ", rec("B")), []string{"A", "B"}, 0, 0},
+		{"envelope per line", lines(`{"Records":[`+rec("A")+`]}`, `{"Records":[`+rec("X"), `{"Records":[`+rec("B")+`]}`), []string{"A", "X", "B"}, 1, 0},
+		{"valid JSON but not a record is malformed, not a bad line", lines(rec("A"), `{"eventTime":"yesterday","eventName":"X","userIdentity":{}}`, rec("B")), []string{"A", "B"}, 0, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			recs, st, err := readAll(t, []byte(tt.input))
+			if err != nil {
+				t.Fatalf("ReadRecords: %v", err)
+			}
+			var got []string
+			for _, r := range recs {
+				got = append(got, r.EventName)
+			}
+			if strings.Join(got, ",") != strings.Join(tt.want, ",") || st.Records != int64(len(tt.want)) {
+				t.Errorf("records %v (stats %d), want %v", got, st.Records, tt.want)
+			}
+			if st.Skipped[SkipBadLine] != tt.badLines || st.Skipped[SkipMalformed] != tt.malformed {
+				t.Errorf("skipped %v, want %d bad lines and %d malformed records", st.Skipped, tt.badLines, tt.malformed)
+			}
+		})
+	}
+}
+
+// Without one record per line there is no point to resume from, so a
+// parse error still fails the input rather than guessing.
+func TestNotJSONLinesStillFails(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		input string
+	}{
+		{"pretty envelope cut inside a record", "{\n  \"Records\": [\n    {\"eventName\":\"A\",\"userIdentity\":{}},\n    {\"eventName\": }\n  ]\n}\n"},
+		{"pretty envelope cut before any record", "{\n  \"Records\": [\n    {\n      \"eventName\":\n"},
+		{"pretty array cut", "[\n  {\n    \"eventName\": \"A\",\n    \"userIdentity\": \n"},
+		{"second line bad too", "{\"eventName\":\n}\n{\"eventName\":\"A\",\"userIdentity\":{}}\n"},
+		{"concatenated values on one line", `{"eventName":"A","userIdentity":{}}{"eventName":`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if _, st, err := readAll(t, []byte(tt.input)); err == nil {
+				t.Errorf("want an error; stats %+v", st)
+			}
+		})
+	}
+}
+
+func TestTextIsNotAnEvent(t *testing.T) {
+	t.Parallel()
+	for _, in := range []string{"hello\n", "# README\n\nsome text\n", "garbage\nmore garbage\n", "a\n{\n"} {
+		recs, st, err := readAll(t, []byte(in))
+		if err != nil || len(recs) != 0 || st.Skipped[SkipUnknown] != 1 || st.Skipped[SkipBadLine] != 0 {
+			t.Errorf("%q: %d records, stats %+v, err %v", in, len(recs), st, err)
+		}
+	}
 }

@@ -54,10 +54,8 @@ type ScanFileError struct {
 // The returned error is non-nil when any input failed.
 func ScanPaths(ctx context.Context, paths []string, opt ScanOptions) (ScanResult, error) {
 	var res ScanResult
-	files, err := expand(paths, opt.Progress)
-	if err != nil {
-		return res, err
-	}
+	files, errs := expand(paths, opt.Progress)
+	inputs := len(files) + len(errs)
 	workers := opt.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
@@ -66,7 +64,6 @@ func ScanPaths(ctx context.Context, paths []string, opt ScanOptions) (ScanResult
 		mu      sync.Mutex
 		total   = NewAnalyzer()
 		stats   Stats
-		errs    []ScanFileError
 		queue   = make(chan string)
 		g, gctx = errgroup.WithContext(ctx)
 	)
@@ -112,7 +109,7 @@ func ScanPaths(ctx context.Context, paths []string, opt ScanOptions) (ScanResult
 	slices.SortFunc(errs, func(a, b ScanFileError) int { return compareStrings(a.Path, b.Path) })
 	res.Errors = errs
 	if len(errs) > 0 {
-		return res, fmt.Errorf("unable to read %d of %d inputs (first: %s: %s)", len(errs), len(files), errs[0].Path, errs[0].Err)
+		return res, fmt.Errorf("unable to read %d of %d inputs (first: %s: %s)", len(errs), inputs, errs[0].Path, errs[0].Err)
 	}
 	return res, nil
 }
@@ -127,37 +124,82 @@ func compareStrings(a, b string) int {
 	return 0
 }
 
-// expand turns arguments into a list of files, walking directories.
-func expand(paths []string, p *Progress) ([]string, error) {
+// expand turns arguments into a list of files, walking directories. A
+// path that cannot be listed is an error for that path only, so the others
+// are still scanned. Inside a directory only regular files are taken and
+// symbolic links are not followed, so a link loop cannot hang the walk and
+// a FIFO cannot block it; a path named explicitly must be a regular file or
+// a directory (through a link is fine), since silently scanning nothing
+// would read as a clean result.
+func expand(paths []string, p *Progress) ([]string, []ScanFileError) {
 	var out []string
+	var errs []ScanFileError
+	fail := func(path string, err error) {
+		errs = append(errs, ScanFileError{Path: clean(path), Err: clean(err.Error())})
+	}
+	add := func(path string, size int64) {
+		if p != nil {
+			p.TotalBytes.Add(size)
+		}
+		out = append(out, path)
+	}
 	for _, arg := range paths {
 		if arg == "-" {
 			out = append(out, arg)
 			continue
 		}
-		err := filepath.WalkDir(arg, func(path string, d fs.DirEntry, err error) error {
+		info, err := os.Stat(arg) // follows links; a loop fails with ELOOP
+		if err != nil {
+			fail(arg, fmt.Errorf("unable to open: %w", err))
+			continue
+		}
+		switch {
+		case info.Mode().IsRegular():
+			add(arg, info.Size())
+			continue
+		case !info.IsDir():
+			fail(arg, fmt.Errorf("unable to scan: not a regular file or directory (%s)", fileKind(info.Mode())))
+			continue
+		}
+		// WalkDir does not descend into a root that is a link, so walk its
+		// target and report paths under the name given.
+		root, err := filepath.EvalSymlinks(arg)
+		if err != nil {
+			fail(arg, fmt.Errorf("unable to open: %w", err))
+			continue
+		}
+		_ = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if rel, rerr := filepath.Rel(root, path); rerr == nil {
+				path = filepath.Join(arg, rel)
+			}
 			if err != nil {
-				return err
+				fail(path, fmt.Errorf("unable to list: %w", err))
+				return nil // a directory's second call: skip it, keep walking
 			}
-			if d.IsDir() {
+			if d.IsDir() || !d.Type().IsRegular() {
 				return nil
 			}
-			if !d.Type().IsRegular() {
-				return nil
+			if info, err := d.Info(); err == nil {
+				add(path, info.Size())
+			} else {
+				add(path, 0)
 			}
-			if p != nil {
-				if info, err := d.Info(); err == nil {
-					p.TotalBytes.Add(info.Size())
-				}
-			}
-			out = append(out, path)
 			return nil
 		})
-		if err != nil {
-			return nil, fmt.Errorf("unable to list %s: %w", clean(arg), err)
-		}
 	}
-	return out, nil
+	return out, errs
+}
+
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "mode " + m.Type().String()
 }
 
 func scanOne(ctx context.Context, path string, opt ScanOptions, a *Analyzer) (Stats, error) {
@@ -173,6 +215,11 @@ func scanOne(ctx context.Context, path string, opt ScanOptions, a *Analyzer) (St
 			return Stats{}, fmt.Errorf("unable to open: %w", err)
 		}
 		defer f.Close()
+		// expand checked the type; this catches a swap in between (a
+		// device would otherwise be read for ever).
+		if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+			return Stats{}, errors.New("unable to scan: not a regular file")
+		}
 		r = f
 	}
 	if opt.Progress != nil {
