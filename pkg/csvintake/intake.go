@@ -1,6 +1,8 @@
 package csvintake
 
 import (
+	"github.com/abusedesk/abusedesk/pkg/awsx"
+
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -161,7 +163,7 @@ func (im *Importer) Import(ctx context.Context, data []byte, opts Options) (Resu
 		}
 	}
 	for _, r := range opts.Regions {
-		if !regionRE.MatchString(r) {
+		if !awsx.ValidRegion(r) {
 			return Result{}, invalid("%q is not a region", clipCell(r))
 		}
 	}
@@ -337,7 +339,7 @@ func lookupRegions(account string, given []string, groups []Group, home string) 
 		}
 	}
 	if len(out) == 0 {
-		if regionRE.MatchString(home) {
+		if awsx.ValidRegion(home) {
 			return []string{home}
 		}
 		return []string{enrich.DefaultRegion}

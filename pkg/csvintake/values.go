@@ -1,6 +1,8 @@
 package csvintake
 
 import (
+	"github.com/abusedesk/abusedesk/pkg/awsx"
+
 	"fmt"
 	"net/netip"
 	"regexp"
@@ -35,7 +37,6 @@ func (r Resource) Key() string { return string(r.Kind) + ":" + r.Value }
 var (
 	instanceRE = regexp.MustCompile(`^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$`)
 	arnRE      = regexp.MustCompile(`^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{0,12}:[^\s"',;]+$`)
-	regionRE   = regexp.MustCompile(`^[a-z]{2}(?:-gov)?-[a-z]+-[0-9]$`)
 	accountRE  = regexp.MustCompile(`^[0-9]{12}$`)
 )
 
@@ -64,7 +65,7 @@ func parseResource(cell string) (res Resource, port int, reason string, ok bool)
 		}
 		parts := strings.SplitN(s, ":", 6)
 		r := Resource{Kind: KindARN, Value: s}
-		if regionRE.MatchString(parts[3]) {
+		if awsx.ValidRegion(parts[3]) {
 			r.Region = parts[3]
 		}
 		if accountRE.MatchString(parts[4]) {
