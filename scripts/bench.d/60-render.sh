@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Rendering cost per case: Markdown report, customer e-mail, on-call alert,
 # EventBridge event, and what Markdown escaping costs over plain one-line
-# cleaning. Runs from the repo root.
+# cleaning. Exits non-zero only when the benchmarks cannot run.
 set -euo pipefail
+cd "$(dirname "$0")/../.."
 out=$(go test -run '^$' -bench 'Benchmark(Markdown|EscapeMarkdown|OneLine|RenderEmail|RenderAlert|CaseEvent)$' \
 	-benchmem -benchtime=2000x -count=1 ./pkg/report/ ./pkg/notify/ 2>&1) || { echo "$out"; exit 1; }
 echo "$out" | awk '
