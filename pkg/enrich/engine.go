@@ -376,30 +376,30 @@ func (r *run) userChain(ctx context.Context, name string, regions []string) {
 // users and keys: LookupEvents allows 2 calls per second per region.
 const MaxRecentFollowUps = 5
 
-// followRecent asks CloudTrail who created the recent users (IAM events
-// name the user as a resource and are recorded in us-east-1) and what the
-// recent keys did: that is how a backdoor user is traced to the function or
-// key that made it.
+// followRecent traces recently created users and keys through CloudTrail:
+// who created each recent user (IAM events name the user as a resource and
+// are recorded in us-east-1), and what each recent key's owner did. A key's
+// activity is read by its owner's user name, which also covers the user's
+// other keys, and userChain looks each user up once per case however many
+// keys lead to it: LookupEvents allows 2 calls per second per region, and a
+// redundant call costs a case most of a second.
 func (r *run) followRecent(ctx context.Context, rec evidence.RecentIAM) {
 	g := new(errgroup.Group)
+	regions := r.regions()
 	for i, u := range rec.Users {
 		if i == MaxRecentFollowUps {
 			break
 		}
 		g.Go(func() error { r.trail(ctx, DefaultRegion, "ResourceName", u.Name); return nil })
 	}
-	n := 0
+	var owners []string
 	for _, k := range rec.Keys {
-		if slices.Contains(r.req.AccessKeyIDs, k.ID) {
-			continue // already looked up as a target
+		if k.UserName != "" && !slices.Contains(owners, k.UserName) && len(owners) < MaxRecentFollowUps {
+			owners = append(owners, k.UserName)
 		}
-		if n == MaxRecentFollowUps {
-			break
-		}
-		n++
-		for _, region := range r.regions() {
-			g.Go(func() error { r.trail(ctx, region, "AccessKeyId", k.ID); return nil })
-		}
+	}
+	for _, name := range owners {
+		g.Go(func() error { r.userChain(ctx, name, regions); return nil })
 	}
 	_ = g.Wait()
 }

@@ -238,6 +238,47 @@ func planCase(req enrich.Request, bd evidence.Bundle, calls []awsxtest.Call, lat
 			users = append(users, userStart{k.UserName, byKey})
 		}
 	}
+	// Recent users and keys: one ListUsers listing, then every user's keys
+	// at once; then CloudTrail for who created each recent user, and each
+	// recent key's owner is looked up like a named user (once per case),
+	// capped as the engine caps it.
+	if len(req.AccessKeyIDs) > 0 || req.Credential {
+		rec := bd.RecentIAM
+		if rec == nil {
+			return plan{}, fmt.Errorf("unable to plan the case: no recent IAM listing")
+		}
+		lak := 0
+		for _, c := range filter(calls, "iam:ListAccessKeys", nil) {
+			lak = max(lak, pages(calls, "iam:ListAccessKeys", formIs("UserName", c.Form.Get("UserName"))))
+		}
+		after := connect.then(step{"ListUsers", pages(calls, "iam:ListUsers", nil)}, step{"ListAccessKeys", lak})
+		chains = append(chains, after)
+		followed := 0
+		for i, u := range rec.Users {
+			if i == enrich.MaxRecentFollowUps {
+				break
+			}
+			sends = append(sends, trailSend{region: enrich.DefaultRegion, attr: "ResourceName", value: u.Name, after: after})
+			followed++
+		}
+		var owners []string
+		for _, k := range rec.Keys {
+			if k.UserName != "" && !slices.Contains(owners, k.UserName) && len(owners) < enrich.MaxRecentFollowUps {
+				owners = append(owners, k.UserName)
+			}
+		}
+		for _, o := range owners {
+			if !slices.ContainsFunc(users, func(u userStart) bool { return u.name == o }) {
+				users = append(users, userStart{o, after})
+			}
+		}
+		// Without a recent user and a recent key the case would not exercise
+		// the follow-ups at all, and the figures would flatter the engine.
+		if followed == 0 || len(owners) == 0 {
+			return plan{}, fmt.Errorf("unable to plan the case: the fake account holds %d recent users and %d recent key owners; the benchmark needs at least one of each", followed, len(owners))
+		}
+	}
+
 	var wantUsers, gotUsers []string
 	for _, u := range users {
 		wantUsers = append(wantUsers, u.name)
@@ -259,47 +300,6 @@ func planCase(req enrich.Request, bd evidence.Bundle, calls []awsxtest.Call, lat
 	for _, region := range regions {
 		for _, key := range req.AccessKeyIDs {
 			sends = append(sends, trailSend{region: region, attr: "AccessKeyId", value: key, after: connect})
-		}
-	}
-
-	// Recent users and keys: one ListUsers listing, then every user's keys
-	// at once, then CloudTrail for what is new, capped as the engine caps it.
-	if len(req.AccessKeyIDs) > 0 || req.Credential {
-		rec := bd.RecentIAM
-		if rec == nil {
-			return plan{}, fmt.Errorf("unable to plan the case: no recent IAM listing")
-		}
-		lak := 0
-		for _, c := range filter(calls, "iam:ListAccessKeys", nil) {
-			lak = max(lak, pages(calls, "iam:ListAccessKeys", formIs("UserName", c.Form.Get("UserName"))))
-		}
-		after := connect.then(step{"ListUsers", pages(calls, "iam:ListUsers", nil)}, step{"ListAccessKeys", lak})
-		chains = append(chains, after)
-		followed := 0
-		for i, u := range rec.Users {
-			if i == enrich.MaxRecentFollowUps {
-				break
-			}
-			sends = append(sends, trailSend{region: enrich.DefaultRegion, attr: "ResourceName", value: u.Name, after: after})
-			followed++
-		}
-		n := 0
-		for _, k := range rec.Keys {
-			if slices.Contains(req.AccessKeyIDs, k.ID) {
-				continue
-			}
-			if n == enrich.MaxRecentFollowUps {
-				break
-			}
-			n++
-			for _, region := range regions {
-				sends = append(sends, trailSend{region: region, attr: "AccessKeyId", value: k.ID, after: after})
-			}
-		}
-		// Without a recent user and a recent key the case would not exercise
-		// the follow-ups at all, and the figures would flatter the engine.
-		if followed == 0 || n == 0 {
-			return plan{}, fmt.Errorf("unable to plan the case: the fake account holds %d recent users and %d recent keys beyond the case's own; the benchmark needs at least one of each", followed, n)
 		}
 	}
 
