@@ -5,13 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/abusedesk/abusedesk/pkg/app"
-	"github.com/abusedesk/abusedesk/pkg/config"
 	"github.com/abusedesk/abusedesk/pkg/csvintake"
 )
 
@@ -36,12 +33,11 @@ func (l *listFlag) Set(v string) error {
 func runCSV(ctx context.Context, args []string, s stdio) int {
 	fs := flag.NewFlagSet("csv", flag.ContinueOnError)
 	fs.SetOutput(s.err)
-	out := fs.String("out", "out", "directory for cases, reports and the outbox")
+	df := addDemoFlags(fs)
 	account := fs.String("account", "", "affected account id (required)")
 	caseID := fs.String("case", "", "attach to this existing case instead of opening an outbound-report case")
 	category := fs.String("category", "", "category of a new case (spam, port-scanning, dos, ...); unknown when empty")
 	notifyFlag := fs.Bool("notify", false, "also deliver the report (demo: to the outbox)")
-	verbose := fs.Bool("v", false, "log each stage to stderr")
 	var regions listFlag
 	fs.Var(&regions, "region", "region to look addresses up in; repeat or comma-separate (default: the case's region, else us-east-1)")
 	fs.Usage = func() {
@@ -54,28 +50,13 @@ func runCSV(ctx context.Context, args []string, s stdio) int {
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	if *out == "" {
-		fmt.Fprintln(s.err, "abusedesk csv: --out must name a directory")
-		return 2
-	}
 	if fs.NArg() != 1 || *account == "" {
 		fs.Usage()
 		return 2
 	}
-	cfg, err := config.FromEnv(nil)
-	if err != nil {
-		fmt.Fprintln(s.err, "abusedesk csv:", err)
-		return 2
-	}
-	level := slog.LevelWarn
-	if *verbose {
-		level = slog.LevelInfo
-	}
-	log := slog.New(slog.NewTextHandler(s.err, &slog.HandlerOptions{Level: level}))
-	p, err := app.Demo(cfg, *out, nil, log)
-	if err != nil {
-		fmt.Fprintln(s.err, "abusedesk csv:", err)
-		return 1
+	p, code := df.pipeline("csv", s, nil)
+	if p == nil {
+		return code
 	}
 	path := fs.Arg(0)
 	data, err := readInput(path, s.in, csvintake.MaxBytes, "list")
@@ -96,7 +77,7 @@ func runCSV(ctx context.Context, args []string, s stdio) int {
 		fmt.Fprintf(s.err, "%s: %v\n", path, err)
 		return 1
 	}
-	printImport(s.out, path, res, filepath.Join(*out, res.Case.ID), took)
+	printImport(s.out, path, res, filepath.Join(*df.out, res.Case.ID), took)
 	return 0
 }
 

@@ -1,6 +1,12 @@
 package main
 
 import (
+	"log/slog"
+
+	"github.com/abusedesk/abusedesk/pkg/app"
+	"github.com/abusedesk/abusedesk/pkg/config"
+	"github.com/abusedesk/abusedesk/pkg/pipeline"
+
 	"errors"
 	"flag"
 	"fmt"
@@ -69,4 +75,45 @@ func expandDirs(args []string) ([]string, error) {
 		out = append(out, m...)
 	}
 	return out, nil
+}
+
+// demoFlags are the flags the commands that run the pipeline locally share.
+type demoFlags struct {
+	out     *string
+	verbose *bool
+}
+
+func addDemoFlags(fs *flag.FlagSet) demoFlags {
+	return demoFlags{
+		out:     fs.String("out", "out", "directory for cases, reports and the outbox"),
+		verbose: fs.Bool("v", false, "log each stage to stderr"),
+	}
+}
+
+// pipeline checks the flags and wires the pipeline against the embedded
+// demo account; a non-zero exit code means it could not.
+func (d demoFlags) pipeline(name string, s stdio, edit func(*config.Config)) (*pipeline.Pipeline, int) {
+	if *d.out == "" {
+		fmt.Fprintf(s.err, "abusedesk %s: --out must name a directory\n", name)
+		return nil, 2
+	}
+	cfg, err := config.FromEnv(nil)
+	if err != nil {
+		fmt.Fprintf(s.err, "abusedesk %s: %v\n", name, err)
+		return nil, 2
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	level := slog.LevelWarn
+	if *d.verbose {
+		level = slog.LevelInfo
+	}
+	log := slog.New(slog.NewTextHandler(s.err, &slog.HandlerOptions{Level: level}))
+	p, err := app.Demo(cfg, *d.out, nil, log)
+	if err != nil {
+		fmt.Fprintf(s.err, "abusedesk %s: %v\n", name, err)
+		return nil, 1
+	}
+	return p, 0
 }

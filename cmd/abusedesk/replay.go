@@ -6,12 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"time"
 
-	"github.com/abusedesk/abusedesk/pkg/app"
 	"github.com/abusedesk/abusedesk/pkg/config"
 	"github.com/abusedesk/abusedesk/pkg/health"
 	"github.com/abusedesk/abusedesk/pkg/notify"
@@ -25,8 +23,7 @@ func init() {
 func runReplay(ctx context.Context, args []string, s stdio) int {
 	fs := flag.NewFlagSet("replay", flag.ContinueOnError)
 	fs.SetOutput(s.err)
-	out := fs.String("out", "out", "directory for cases, reports and the outbox")
-	verbose := fs.Bool("v", false, "log each stage to stderr")
+	df := addDemoFlags(fs)
 	contactsFile := fs.String("contacts", "", "JSON contacts file (default: the demo account's own contact; also $"+config.EnvContactsFile+")")
 	fs.Usage = func() {
 		fmt.Fprintln(s.err, "usage: abusedesk replay [--out DIR] FILE|DIR...")
@@ -37,31 +34,17 @@ func runReplay(ctx context.Context, args []string, s stdio) int {
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
-	if *out == "" {
-		fmt.Fprintln(s.err, "abusedesk replay: --out must name a directory")
-		return 2
-	}
 	if fs.NArg() == 0 {
 		fs.Usage()
 		return 2
 	}
-	cfg, err := config.FromEnv(nil)
-	if err != nil {
-		fmt.Fprintln(s.err, "abusedesk replay:", err)
-		return 2
-	}
-	if *contactsFile != "" {
-		cfg.ContactsFile = *contactsFile
-	}
-	level := slog.LevelWarn
-	if *verbose {
-		level = slog.LevelInfo
-	}
-	log := slog.New(slog.NewTextHandler(s.err, &slog.HandlerOptions{Level: level}))
-	p, err := app.Demo(cfg, *out, nil, log)
-	if err != nil {
-		fmt.Fprintln(s.err, "abusedesk replay:", err)
-		return 1
+	p, code := df.pipeline("replay", s, func(c *config.Config) {
+		if *contactsFile != "" {
+			c.ContactsFile = *contactsFile
+		}
+	})
+	if p == nil {
+		return code
 	}
 	failed := 0
 	files, err := expandDirs(fs.Args())
@@ -70,7 +53,7 @@ func runReplay(ctx context.Context, args []string, s stdio) int {
 		return 1
 	}
 	for _, path := range files {
-		if err := replayFile(ctx, p, path, *out, s); err != nil {
+		if err := replayFile(ctx, p, path, *df.out, s); err != nil {
 			fmt.Fprintf(s.err, "%s: %v\n", path, err)
 			failed++
 		}
