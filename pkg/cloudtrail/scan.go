@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -106,22 +107,12 @@ func ScanPaths(ctx context.Context, paths []string, opt ScanOptions) (ScanResult
 	}
 	res.Analysis = total.Finish()
 	res.Stats = stats
-	slices.SortFunc(errs, func(a, b ScanFileError) int { return compareStrings(a.Path, b.Path) })
+	slices.SortFunc(errs, func(a, b ScanFileError) int { return strings.Compare(a.Path, b.Path) })
 	res.Errors = errs
 	if len(errs) > 0 {
 		return res, fmt.Errorf("unable to read %d of %d inputs (first: %s: %s)", len(errs), inputs, errs[0].Path, errs[0].Err)
 	}
 	return res, nil
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // expand turns arguments into a list of files, walking directories. A

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -422,18 +423,18 @@ func (r *run) trail(ctx context.Context, region, attr, value string) {
 // derives the findings.
 func (r *run) result(access string) Result {
 	b := r.b
-	slices.SortFunc(b.Instances, func(x, y evidence.Instance) int { return cmpStr(x.Region+x.ID, y.Region+y.ID) })
-	slices.SortFunc(b.Interfaces, func(x, y evidence.NetworkInterface) int { return cmpStr(x.Region+x.ID, y.Region+y.ID) })
-	slices.SortFunc(b.Groups, func(x, y evidence.SecurityGroup) int { return cmpStr(x.Region+x.ID, y.Region+y.ID) })
-	slices.SortFunc(b.KeyOwners, func(x, y evidence.AccessKey) int { return cmpStr(x.ID, y.ID) })
-	slices.SortFunc(b.Users, func(x, y evidence.User) int { return cmpStr(x.Name, y.Name) })
-	slices.SortFunc(b.Serverless, func(x, y evidence.Serverless) int { return cmpStr(x.Region, y.Region) })
+	slices.SortFunc(b.Instances, func(x, y evidence.Instance) int { return strings.Compare(x.Region+x.ID, y.Region+y.ID) })
+	slices.SortFunc(b.Interfaces, func(x, y evidence.NetworkInterface) int { return strings.Compare(x.Region+x.ID, y.Region+y.ID) })
+	slices.SortFunc(b.Groups, func(x, y evidence.SecurityGroup) int { return strings.Compare(x.Region+x.ID, y.Region+y.ID) })
+	slices.SortFunc(b.KeyOwners, func(x, y evidence.AccessKey) int { return strings.Compare(x.ID, y.ID) })
+	slices.SortFunc(b.Users, func(x, y evidence.User) int { return strings.Compare(x.Name, y.Name) })
+	slices.SortFunc(b.Serverless, func(x, y evidence.Serverless) int { return strings.Compare(x.Region, y.Region) })
 	slices.SortFunc(b.Trail, func(x, y evidence.TrailResult) int {
-		return cmpStr(x.Region+x.Query.Attribute+x.Query.Value, y.Region+y.Query.Attribute+y.Query.Value)
+		return strings.Compare(x.Region+x.Query.Attribute+x.Query.Value, y.Region+y.Query.Attribute+y.Query.Value)
 	})
-	slices.SortFunc(b.SES, func(x, y sesrep.Report) int { return cmpStr(x.Region, y.Region) })
+	slices.SortFunc(b.SES, func(x, y sesrep.Report) int { return strings.Compare(x.Region, y.Region) })
 	slices.SortFunc(b.Gaps, func(x, y evidence.Gap) int {
-		return cmpStr(x.Lookup+x.Region+x.Target, y.Lookup+y.Region+y.Target)
+		return strings.Compare(x.Lookup+x.Region+x.Target, y.Lookup+y.Region+y.Target)
 	})
 	for _, ip := range r.req.IPs {
 		if !slices.ContainsFunc(b.Interfaces, func(n evidence.NetworkInterface) bool { return n.PublicIP == ip }) &&
@@ -501,14 +502,4 @@ func dedupe(s []string) []string {
 	out := slices.Clone(s)
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-func cmpStr(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
