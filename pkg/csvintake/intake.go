@@ -62,7 +62,7 @@ type Options struct {
 	// Regions to look addresses up in; the account's home region (or
 	// enrich.DefaultRegion) when empty. Regions named by ARNs are added.
 	Regions []string
-	// Category of a new case (a health.Category); "unknown" when empty.
+	// Category of a new case (a health.Category); outbound-list when empty.
 	Category string
 	// Source names the file (path or S3 key) in the report.
 	Source string
@@ -155,7 +155,7 @@ func (im *Importer) Import(ctx context.Context, data []byte, opts Options) (Resu
 	if opts.CaseID != "" && !caseIDRE.MatchString(opts.CaseID) {
 		return Result{}, invalid("%q is not a case id", clipCell(opts.CaseID))
 	}
-	category := health.CategoryUnknown
+	category := health.CategoryOutboundList
 	if opts.Category != "" {
 		category = health.Category(opts.Category)
 		if !slices.Contains(health.Categories, category) {

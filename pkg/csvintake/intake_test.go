@@ -480,9 +480,10 @@ func TestImportRedactsSecrets(t *testing.T) {
 }
 
 // TestMarkdownSaysListOrigin: a list opened without a category reads as a
-// list the user supplied, not as an AWS notice that fits no category; with
-// a category it gets that category's guide; a list attached to a Health
-// case of unknown category keeps that case's wording.
+// list the user supplied (the outbound-list guide), not as an AWS notice
+// that fits no category; with a category it gets that category's guide; a
+// list attached to a Health case of unknown category keeps that case's
+// wording.
 func TestMarkdownSaysListOrigin(t *testing.T) {
 	t.Parallel()
 	im, _ := newImporter(t, newCounter(t))
@@ -495,17 +496,17 @@ func TestMarkdownSaysListOrigin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	health := *plain.Report
-	health.Code = "AWS_ABUSE_SOMETHING_NEW"
+	attached := *plain.Report
+	attached.Code, attached.Category = "AWS_ABUSE_SOMETHING_NEW", "unknown"
 	tests := []struct {
-		name      string
-		r         *Report
-		category  string
-		listWords bool // list title and summary, "no category" sentence
+		name       string
+		r          *Report
+		category   string
+		noCategory bool // the "no category was given" sentence
 	}{
-		{"no category", plain.Report, "unknown", true},
+		{"no category", plain.Report, "outbound-list", true},
 		{"spam", spam.Report, "spam", false},
-		{"health notice, unknown category", &health, "unknown", false},
+		{"health notice, unknown category", &attached, "unknown", false},
 	}
 	for _, tt := range tests {
 		for _, lang := range []string{"en", "ko"} {
@@ -516,11 +517,9 @@ func TestMarkdownSaysListOrigin(t *testing.T) {
 				want bool
 			}{
 				{mt(lang, "origin"), true},
-				{mt(lang, "noCategory"), tt.listWords},
-				{mt(lang, "listTitle"), tt.listWords},
-				{mt(lang, "listSummary"), tt.listWords},
-				{g.Summary, !tt.listWords},
-				{": " + g.Title + "\n", !tt.listWords},
+				{mt(lang, "noCategory"), tt.noCategory},
+				{g.Summary, true},
+				{": " + g.Title + "\n", true},
 			}
 			for _, c := range checks {
 				if strings.Contains(md, c.text) != c.want {

@@ -48,8 +48,6 @@ var mdText = map[string]map[string]string{
 		"truncated":    "The list was cut at %d rows; the rest was not read.",
 		"origin":       "This is an outbound resource list supplied by the user: the resources, times, ports and log excerpts below come from that file, not from an AWS Health notice.",
 		"noCategory":   "No abuse category was given with the list, so the guidance below is the general response.",
-		"listTitle":    "Outbound abuse reported from your resources",
-		"listSummary":  "The resources in this report were named in an outbound resource list supplied by the user, which reported abuse coming from them; no abuse category was given with it. Please check each resource shown as in your account; the steps below are the general response.",
 	},
 	"ko": {
 		"resources":    "신고 목록의 리소스",
@@ -76,8 +74,6 @@ var mdText = map[string]map[string]string{
 		"truncated":    "목록이 %d행에서 잘렸습니다. 나머지는 읽지 않았습니다.",
 		"origin":       "이 목록은 사용자가 제공한 외부 공격(아웃바운드) 리소스 목록입니다. 아래의 리소스, 시간, 포트, 로그 발췌는 AWS Health 알림이 아니라 이 파일에서 가져온 것입니다.",
 		"noCategory":   "목록에 침해 유형이 지정되지 않았으므로 아래 안내는 일반적인 대응 절차입니다.",
-		"listTitle":    "고객님 리소스에서 발생한 외부 공격 신고",
-		"listSummary":  "이 보고서의 리소스는 사용자가 제공한 외부 공격(아웃바운드) 리소스 목록에서 해당 리소스로부터 공격이 발생했다고 신고된 것이며, 침해 유형은 지정되지 않았습니다. 고객님 계정에 있는 것으로 표시된 리소스를 하나씩 확인해 주시고, 아래의 일반적인 대응 절차를 따라 주십시오.",
 	},
 }
 
@@ -91,12 +87,9 @@ func Markdown(r *Report, lang string) []byte {
 	base := r.Report
 	base.Entities, base.NewEntities = nil, nil
 	var list strings.Builder
-	listCase := r.Code == Code && r.Category == string(health.CategoryUnknown)
+	listCase := r.Code == Code && r.Category == string(health.CategoryOutboundList)
 	writeIntake(&list, &r.Intake, listCase, lang)
 	md := string(report.Markdown(&base, lang))
-	if listCase {
-		md = retitle(md, lang)
-	}
 	// The list is what this case is about, so it goes right after the
 	// overview (the first H2 section); appended if the layout changes.
 	first := strings.Index(md, "\n## ")
@@ -109,16 +102,6 @@ func Markdown(r *Report, lang string) []byte {
 	}
 	at := first + 1 + next + 1
 	return []byte(md[:at] + list.String() + md[at:])
-}
-
-// retitle replaces the "unknown" guide's title and summary, which speak of
-// an AWS notice that matches no category, with ones for a list the user
-// supplied. Both are our own text and contain ':' or '.', which escaped
-// file text never shows bare, so only the report's own copies match.
-func retitle(md, lang string) string {
-	g := report.Guidance(string(health.CategoryUnknown), lang)
-	md = strings.Replace(md, ": "+g.Title+"\n\n", ": "+mt(lang, "listTitle")+"\n\n", 2)
-	return strings.Replace(md, "\n"+g.Summary+"\n", "\n"+mt(lang, "listSummary")+"\n", 1)
 }
 
 func esc(s string) string { return report.EscapeMarkdown(s, mdCell) }

@@ -20,6 +20,7 @@ var noticeSeverity = map[string]finding.Severity{
 	"phishing":                finding.High,
 	"spam":                    finding.High,
 	"open-proxy":              finding.High,
+	"outbound-list":           finding.High,
 	"copyright":               finding.Medium,
 	"content":                 finding.Medium,
 }

@@ -18,14 +18,17 @@ const (
 	CategoryCredExposed   Category = "credentials-exposed"
 	CategoryCredCompromis Category = "credentials-compromised"
 	CategoryQuarantine    Category = "iam-quarantine"
-	CategoryUnknown       Category = "unknown"
+	// CategoryOutboundList is a resource list (CSV) of outbound abuse that
+	// came without a category: not a Health code, set by the CSV import.
+	CategoryOutboundList Category = "outbound-list"
+	CategoryUnknown      Category = "unknown"
 )
 
 // Categories lists every category, for guidance completeness checks.
 var Categories = []Category{
 	CategoryDoS, CategorySpam, CategoryPortScan, CategoryIntrusion, CategoryPhishing,
 	CategoryMalware, CategoryOpenProxy, CategoryCopyright, CategoryContent,
-	CategoryCredExposed, CategoryCredCompromis, CategoryQuarantine, CategoryUnknown,
+	CategoryCredExposed, CategoryCredCompromis, CategoryQuarantine, CategoryOutboundList, CategoryUnknown,
 }
 
 // IsCredential reports whether the category is about IAM credentials.
