@@ -117,7 +117,9 @@ func (d *Dispatcher) Deliver(ctx context.Context, r *report.Report, c contacts.C
 				return d.Mailer.SendEmail(ctx, m)
 			})
 			out.Deliveries = append(out.Deliveries, del)
-			if del.State == "failed" || del.State == "unknown" {
+			// An in-progress claim is reported too: the concurrent worker
+			// may be sending it, or may have died after SES accepted it.
+			if del.State == "failed" || del.State == "unknown" || del.State == "in-progress" {
 				failures = append(failures, fmt.Sprintf("e-mail to %s: %s (%s)", rcpt, del.State, del.Detail))
 			}
 			if err != nil {
@@ -189,7 +191,7 @@ func (d *Dispatcher) once(ctx context.Context, r *report.Report, channel, rcpt s
 		case prev != nil && prev.State == StateFailed:
 			del.State, del.Detail = "failed", "failed earlier: "+prev.Error
 		case prev != nil && d.now().Sub(prev.Updated) < InFlight:
-			del.State, del.Detail = "in-progress", "another delivery claimed it moments ago and is sending it"
+			del.State, del.Detail = "in-progress", fmt.Sprintf("claimed %s ago by another delivery with no outcome yet: still sending, or lost if that worker died", d.now().Sub(prev.Updated).Round(time.Second))
 		default:
 			del.State, del.Detail = "unknown", "claimed earlier with no recorded outcome: check the provider before re-sending by hand"
 		}
