@@ -1,6 +1,8 @@
 package stacks
 
 import (
+	"github.com/abusedesk/abusedesk/pkg/config"
+
 	"fmt"
 	"os"
 	"path/filepath"
@@ -428,20 +430,20 @@ func (c *Central) addFunction(stack awscdk.Stack, spec FunctionSpec, cfg Central
 		RetryAttempts:   jsii.Number(2),
 		MaxEventAge:     awscdk.Duration_Hours(jsii.Number(6)),
 		Environment: &map[string]*string{
-			"ABUSEDESK_MODE":                jsii.String("aws"),
-			"ABUSEDESK_TABLE":               c.Table.TableName(),
-			"ABUSEDESK_BUS":                 c.Bus.EventBusName(),
-			"ABUSEDESK_REPORT_BUCKET":       c.Bucket.BucketName(),
-			"ABUSEDESK_ALERT_TOPIC_ARN":     c.Topic.TopicArn(),
-			"ABUSEDESK_SENDER":              p.senderEmail.ValueAsString(),
+			config.EnvMode:                  jsii.String(config.ModeAWS),
+			config.EnvTable:                 c.Table.TableName(),
+			config.EnvBus:                   c.Bus.EventBusName(),
+			config.EnvReportBucket:          c.Bucket.BucketName(),
+			config.EnvAlertTopicARN:         c.Topic.TopicArn(),
+			config.EnvSender:                p.senderEmail.ValueAsString(),
 			"ABUSEDESK_SENDER_IDENTITY_ARN": identityArn,
-			"ABUSEDESK_CONFIGURATION_SET":   configSet.ConfigurationSetName(),
-			"ABUSEDESK_REPLY_TO":            p.replyTo.ValueAsString(),
-			"ABUSEDESK_DEFAULT_RECIPIENT":   p.defaultRecipient.ValueAsString(),
-			"ABUSEDESK_MEMBER_ROLE_NAME":    jsii.String(cfg.MemberRoleName),
-			"ABUSEDESK_EXTERNAL_ID":         p.externalID.ValueAsString(),
-			"ABUSEDESK_SES_REGIONS":         p.sesRegions.ValueAsString(),
-			"ABUSEDESK_INTAKE_REGIONS":      p.intakeRegions.ValueAsString(),
+			config.EnvConfigurationSet:      configSet.ConfigurationSetName(),
+			config.EnvReplyTo:               p.replyTo.ValueAsString(),
+			config.EnvDefaultRecipient:      p.defaultRecipient.ValueAsString(),
+			config.EnvMemberRoleName:        jsii.String(cfg.MemberRoleName),
+			config.EnvExternalID:            p.externalID.ValueAsString(),
+			config.EnvSESRegions:            p.sesRegions.ValueAsString(),
+			config.EnvIntakeRegions:         p.intakeRegions.ValueAsString(),
 		},
 	})
 	c.Functions[spec.Name] = fn
