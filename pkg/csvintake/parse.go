@@ -15,9 +15,9 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/abusedesk/abusedesk/pkg/redact"
+	"github.com/abusedesk/abusedesk/pkg/report"
 )
 
 // Limits on what one file may hold. MaxBytes bounds memory (the whole file
@@ -620,22 +620,10 @@ func destination(cell string) (string, int) {
 // protocols and quoted bad cells alike. Redaction comes before clipping: a
 // key cut in half no longer looks like a key but still gives most of it
 // away.
-func clipCell(s string) string { return clipRunes(redact.Secrets(strings.TrimSpace(s)), maxCellMsg) }
+func clipCell(s string) string { return report.Clip(redact.Secrets(strings.TrimSpace(s)), maxCellMsg) }
 
-func clipDetails(s string) string { return clipRunes(redact.Secrets(strings.TrimSpace(s)), maxDetails) }
-
-func clipRunes(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	i := 0
-	for k := range s {
-		if i == n-1 {
-			return s[:k] + "…"
-		}
-		i++
-	}
-	return s
+func clipDetails(s string) string {
+	return report.Clip(redact.Secrets(strings.TrimSpace(s)), maxDetails)
 }
 
 // sniff picks the separator that splits the first record into the most
