@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/abusedesk/abusedesk/pkg/awsx"
+	"github.com/abusedesk/abusedesk/pkg/cases"
 	"github.com/abusedesk/abusedesk/pkg/report"
 )
 
@@ -53,14 +54,11 @@ func New(client *s3.Client, cfg Config) *Sink {
 
 // Names are checked as strictly as the local directory sink does, so a key
 // can never climb out of the prefix or carry attacker text.
-var (
-	validName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
-	validCase = regexp.MustCompile(`^[a-z0-9-]{1,64}$`)
-)
+var validName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 // Key returns the object key of a report.
 func (s *Sink) Key(caseID string, rev int, name string) (string, error) {
-	if !validCase.MatchString(caseID) || !validName.MatchString(name) || name == "." || name == ".." || rev < 1 {
+	if !cases.ValidID(caseID) || !validName.MatchString(name) || name == "." || name == ".." || rev < 1 {
 		return "", fmt.Errorf("unable to archive %q for case %q revision %d: bad name", name, caseID, rev)
 	}
 	return fmt.Sprintf("%s%s/r%d/%s", s.cfg.Prefix, caseID, rev, name), nil

@@ -4,14 +4,15 @@
 package cases
 
 import (
-	"github.com/abusedesk/abusedesk/pkg/health"
-
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"time"
+
+	"github.com/abusedesk/abusedesk/pkg/health"
 )
 
 // ErrNotFound is returned by Store.Load for an unknown case.
@@ -27,7 +28,7 @@ var ErrConflict = errors.New("case changed concurrently")
 func Key(account, eventArn string) string {
 	sum := sha256.Sum256([]byte(account + "\x00" + eventArn))
 	prefix := account
-	if !validAccount(prefix) {
+	if !health.ValidAccount(prefix) {
 		prefix = "unknown"
 	}
 	return prefix + "-" + hex.EncodeToString(sum[:8])
@@ -40,17 +41,12 @@ func UpdateKey(lastUpdated time.Time, page int) string {
 	return fmt.Sprintf("%s#p%d", lastUpdated.UTC().Format(time.RFC3339), page)
 }
 
-func validAccount(s string) bool {
-	if len(s) != 12 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return true
-}
+var idRE = regexp.MustCompile(`^[a-z0-9-]{1,64}$`)
+
+// ValidID reports whether s has the shape of a case id (what Key makes):
+// the check every store, sink and handler applies before a case id
+// reaches a path, an object key or a table key.
+func ValidID(s string) bool { return idRE.MatchString(s) }
 
 // Case is the durable record of one notice.
 type Case struct {

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sync"
 )
 
@@ -20,10 +19,8 @@ type FileStore struct {
 	mu  sync.Mutex
 }
 
-var idRE = regexp.MustCompile(`^[a-z0-9-]{1,64}$`)
-
 func (s *FileStore) path(id string) (string, error) {
-	if !idRE.MatchString(id) {
+	if !ValidID(id) {
 		return "", fmt.Errorf("unable to use case id %q: not a case id", id)
 	}
 	return filepath.Join(s.Dir, id, "case.json"), nil

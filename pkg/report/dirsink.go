@@ -19,10 +19,9 @@ import (
 type DirSink struct{ Dir string }
 
 var sinkName = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
-var sinkCase = regexp.MustCompile(`^[a-z0-9-]{1,64}$`)
 
 func (s DirSink) paths(caseID string, rev int, name string) (string, string, error) {
-	if !sinkCase.MatchString(caseID) || !sinkName.MatchString(name) || rev < 1 {
+	if !cases.ValidID(caseID) || !sinkName.MatchString(name) || rev < 1 {
 		return "", "", fmt.Errorf("unable to archive %q for case %q revision %d: bad name", name, caseID, rev)
 	}
 	base := filepath.Join(s.Dir, caseID)

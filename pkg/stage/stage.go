@@ -9,8 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"regexp"
 
+	"github.com/abusedesk/abusedesk/pkg/cases"
 	"github.com/abusedesk/abusedesk/pkg/health"
 	"github.com/abusedesk/abusedesk/pkg/notify"
 	"github.com/abusedesk/abusedesk/pkg/pipeline"
@@ -58,10 +58,8 @@ type caseRef struct {
 	Revision int    `json:"revision"`
 }
 
-var caseIDRE = regexp.MustCompile(`^[a-z0-9-]{1,64}$`)
-
 func (r caseRef) validate() error {
-	if !caseIDRE.MatchString(r.CaseID) || r.Revision < 1 {
+	if !cases.ValidID(r.CaseID) || r.Revision < 1 {
 		return fmt.Errorf("invalid event: detail must name caseId and revision >= 1, got %q/%d", clip(r.CaseID), r.Revision)
 	}
 	return nil
