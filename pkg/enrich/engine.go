@@ -67,16 +67,14 @@ type run struct {
 	mu   sync.Mutex
 	b    evidence.Bundle
 
-	usersMu sync.Mutex
-	users   map[string]bool
-	instMu  sync.Mutex
-	insts   map[string]bool
+	claimMu sync.Mutex
+	claimed map[string]bool // kind/region/id already asked for in this case
 }
 
 // Run enriches one case. It never fails: what could not be looked up is a
 // gap on the result, and an account that cannot be entered is a finding.
 func (e *Engine) Run(ctx context.Context, req Request) Result {
-	r := &run{e: e, req: req, users: map[string]bool{}, insts: map[string]bool{}}
+	r := &run{e: e, req: req, claimed: map[string]bool{}}
 	if req.At.IsZero() {
 		req.At = time.Now().UTC()
 		r.req.At = req.At
@@ -243,16 +241,24 @@ func (r *run) with(f func(*evidence.Bundle)) {
 	f(&r.b)
 }
 
-func (r *run) instances(ctx context.Context, region string, ids []string) {
-	r.instMu.Lock()
+// claim returns the ids of kind not yet asked for in region and marks them
+// asked, so an instance, security group or user is looked up once per case
+// however many chains lead to it, even while the first lookup is in flight.
+func (r *run) claim(kind, region string, ids []string) []string {
+	r.claimMu.Lock()
+	defer r.claimMu.Unlock()
 	var todo []string
 	for _, id := range ids {
-		if !r.insts[region+"/"+id] {
-			r.insts[region+"/"+id] = true
+		if k := kind + "/" + region + "/" + id; !r.claimed[k] {
+			r.claimed[k] = true
 			todo = append(todo, id)
 		}
 	}
-	r.instMu.Unlock()
+	return todo
+}
+
+func (r *run) instances(ctx context.Context, region string, ids []string) {
+	todo := r.claim("instance", region, ids)
 	if len(todo) == 0 {
 		return
 	}
@@ -302,12 +308,7 @@ func (r *run) interfaces(ctx context.Context, region string) {
 }
 
 func (r *run) groups(ctx context.Context, region string, ids []string) {
-	ids = dedupe(ids)
-	r.mu.Lock()
-	ids = slices.DeleteFunc(ids, func(id string) bool {
-		return slices.ContainsFunc(r.b.Groups, func(g evidence.SecurityGroup) bool { return g.ID == id && g.Region == region })
-	})
-	r.mu.Unlock()
+	ids = r.claim("security-group", region, dedupe(ids))
 	if len(ids) == 0 {
 		return
 	}
@@ -316,13 +317,7 @@ func (r *run) groups(ctx context.Context, region string, ids []string) {
 		sgs, err = r.acct.EC2.SecurityGroups(ctx, region, ids)
 		return err
 	}) {
-		r.with(func(b *evidence.Bundle) {
-			for _, sg := range sgs {
-				if !slices.ContainsFunc(b.Groups, func(g evidence.SecurityGroup) bool { return g.ID == sg.ID && g.Region == sg.Region }) {
-					b.Groups = append(b.Groups, sg)
-				}
-			}
-		})
+		r.with(func(b *evidence.Bundle) { b.Groups = append(b.Groups, sgs...) })
 	}
 }
 
@@ -347,11 +342,7 @@ func (r *run) keyOwner(ctx context.Context, key string, regions []string) {
 // userChain fetches a user once per case, however many keys or names lead
 // to it, and reads CloudTrail for it in parallel.
 func (r *run) userChain(ctx context.Context, name string, regions []string) {
-	r.usersMu.Lock()
-	seen := r.users[name]
-	r.users[name] = true
-	r.usersMu.Unlock()
-	if seen {
+	if len(r.claim("user", "", []string{name})) == 0 {
 		return
 	}
 	g := new(errgroup.Group)

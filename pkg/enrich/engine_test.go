@@ -176,6 +176,9 @@ func ids(fs []finding.Finding) []string {
 func TestRunAbuseCase(t *testing.T) {
 	t.Parallel()
 	f := newFake()
+	// Latency keeps the first group lookup in flight while the instance
+	// reached by IP asks for the same group.
+	f.delay = 10 * time.Millisecond
 	res := (&enrich.Engine{Connector: connector{f: f}}).Run(context.Background(), abuseRequest())
 	got := ids(res.Findings)
 	for _, want := range []string{"notice.dos", "ec2.instance-running", "ec2.sg-open-admin-port", "ec2.ip-not-in-account"} {
