@@ -3,6 +3,7 @@ package cloudtrail
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	gzip "github.com/klauspost/compress/gzip"
@@ -79,14 +80,26 @@ func Decompress(r io.Reader) (io.Reader, func() error, error) {
 // only valid during the call. Memory stays bounded by the largest record,
 // not by the input.
 func ReadRecords(r io.Reader, fn func(rec *Record) error) (Stats, error) {
-	var st Stats
-	st.Files = 1
+	return readRecords(context.Background(), r, false, fn)
+}
+
+// readRecords is ReadRecords that also stops when ctx ends (checked every
+// few thousand items) and, with ahead set, decompresses on its own
+// goroutine ahead of parsing.
+func readRecords(ctx context.Context, r io.Reader, ahead bool, fn func(rec *Record) error) (Stats, error) {
+	st := Stats{Files: 1}
 	dr, closeFn, err := Decompress(r)
 	if err != nil {
 		return st, err
 	}
+	stop := func() {}
+	if ahead {
+		ra := newReadahead(dr)
+		dr, stop = ra, ra.Close
+	}
 	cr := &countingReader{r: dr}
 	var rec Record
+	n := 0
 	err = splitItems(cr, func(item []byte) error {
 		switch kind, err := decodeItem(item, &rec); {
 		case err != nil:
@@ -95,11 +108,17 @@ func ReadRecords(r io.Reader, fn func(rec *Record) error) (Stats, error) {
 			st.skip(kind)
 		default:
 			st.Records++
-			return fn(&rec)
+			if err := fn(&rec); err != nil {
+				return err
+			}
+		}
+		if n++; n%4096 == 0 {
+			return ctx.Err()
 		}
 		return nil
 	}, func(reason string) { st.skip(reason) })
 	st.Bytes = cr.n
+	stop() // the decompressor must be idle before it is closed
 	if cerr := closeFn(); err == nil && cerr != nil {
 		err = fmt.Errorf("unable to finish gzip stream: %w", cerr)
 	}

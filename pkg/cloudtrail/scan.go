@@ -216,40 +216,13 @@ func scanOne(ctx context.Context, path string, opt ScanOptions, a *Analyzer) (St
 	if opt.Progress != nil {
 		r = &progressReader{r: r, p: opt.Progress}
 	}
-	dr, closeFn, err := Decompress(r)
-	if err != nil {
-		return Stats{Files: 1}, err
-	}
-	ra := newReadahead(dr)
-	var st Stats
-	st.Files = 1
-	cr := &countingReader{r: ra}
-	var rec Record
-	n := 0
-	err = splitItems(cr, func(item []byte) error {
-		switch kind, err := decodeItem(item, &rec); {
-		case err != nil:
-			st.skip(SkipMalformed)
-		case kind != "":
-			st.skip(kind)
-		default:
-			st.Records++
-			a.Observe(&rec)
-			if opt.Progress != nil {
-				opt.Progress.Records.Add(1)
-			}
-		}
-		if n++; n%4096 == 0 {
-			return ctx.Err()
+	return readRecords(ctx, r, true, func(rec *Record) error {
+		a.Observe(rec)
+		if opt.Progress != nil {
+			opt.Progress.Records.Add(1)
 		}
 		return nil
-	}, func(reason string) { st.skip(reason) })
-	st.Bytes = cr.n
-	ra.Close() // the decompressor must be idle before it is closed
-	if cerr := closeFn(); err == nil && cerr != nil {
-		err = fmt.Errorf("unable to finish gzip stream: %w", cerr)
-	}
-	return st, err
+	})
 }
 
 type progressReader struct {
