@@ -183,9 +183,6 @@ func (a *Analyzer) Merge(o *Analyzer) {
 	}
 }
 
-// Records is how many records were observed.
-func (a *Analyzer) Records() int64 { return a.records }
-
 // emitted is one finding in the making, with the matches behind it.
 type emitted struct {
 	f       finding.Finding

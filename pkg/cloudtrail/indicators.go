@@ -74,18 +74,18 @@ type registryT struct {
 	all     []*Indicator
 	byEvent map[string][]*Indicator
 	any     []*Indicator
-	byID    map[string]*Indicator
 }
 
 var registry = buildRegistry(indicators)
 
 func buildRegistry(inds []*Indicator) registryT {
-	r := registryT{byEvent: map[string][]*Indicator{}, byID: map[string]*Indicator{}}
+	r := registryT{byEvent: map[string][]*Indicator{}}
+	ids := map[string]bool{}
 	for _, ind := range inds {
-		if _, dup := r.byID[ind.ID]; dup {
+		if ids[ind.ID] {
 			panic("cloudtrail: duplicate indicator " + ind.ID) // programming error at init
 		}
-		r.byID[ind.ID] = ind
+		ids[ind.ID] = true
 		r.all = append(r.all, ind)
 		if len(ind.Events) == 0 {
 			r.any = append(r.any, ind)

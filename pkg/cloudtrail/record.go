@@ -405,11 +405,6 @@ func CompareEventVersions(a, b string) int {
 	return 0
 }
 
-// EventVersionAtLeast reports whether the record's schema is v or newer.
-func (r *Record) EventVersionAtLeast(v string) bool {
-	return CompareEventVersions(r.EventVersion, v) >= 0
-}
-
 // baseEventName strips the API-version suffix some services append
 // ("AddPermission20150331v2", "CreateFunctionUrlConfig20211031") so
 // indicators can be keyed on the operation name.
