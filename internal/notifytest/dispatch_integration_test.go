@@ -267,7 +267,7 @@ func TestRedeliveriesWithCrashSendOneEmailPerRecipient(t *testing.T) {
 		{notify.ChannelEmail, rc.second, notify.StateSent, stored[rc.second].MessageID},
 		{notify.ChannelEmail, rc.cc, notify.StateSent, stored[rc.cc].MessageID},
 		{notify.ChannelSNS, "oncall", notify.StateSent, ""},
-		{notify.ChannelBus, ebus.CaseNotified, notify.StateSent, ""},
+		{notify.ChannelBus, notify.DetailCaseNotified, notify.StateSent, ""},
 	} {
 		k := notify.LedgerKey{CaseID: r.CaseID, Revision: r.Revision, Channel: tt.channel, Recipient: tt.recipient}
 		e, err := p.table.Entry(ctx, k)

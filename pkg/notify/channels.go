@@ -33,6 +33,11 @@ type Alert struct {
 	Attributes map[string]string `json:"attributes,omitempty"`
 }
 
+// AlertReportAttribute is the alert attribute that holds where the full
+// report is (an s3:// URI); the SNS adapter points a truncated message at
+// it.
+const AlertReportAttribute = "report"
+
 // Event is one EventBridge entry for the custom bus.
 type Event struct {
 	Source     string          `json:"source"`

@@ -139,9 +139,8 @@ func (d *Dispatcher) Deliver(ctx context.Context, r *report.Report, c contacts.C
 			}
 			a.Attributes["caseId"] = r.CaseID
 			a.Attributes["revision"] = strconv.Itoa(r.Revision)
-			// The SNS adapter points a truncated message at this attribute.
 			if loc := r.Locations["report.json"]; loc != "" {
-				a.Attributes["report"] = loc
+				a.Attributes[AlertReportAttribute] = loc
 			}
 			return d.Alerter.Publish(ctx, a)
 		})
@@ -154,8 +153,8 @@ func (d *Dispatcher) Deliver(ctx context.Context, r *report.Report, c contacts.C
 	}
 
 	if d.Events != nil {
-		del, err := d.once(ctx, r, ChannelBus, "Case Notified", func(ctx context.Context) (string, error) {
-			ev, err := CaseEvent("Case Notified", r)
+		del, err := d.once(ctx, r, ChannelBus, DetailCaseNotified, func(ctx context.Context) (string, error) {
+			ev, err := CaseEvent(DetailCaseNotified, r)
 			if err != nil {
 				return "", err
 			}

@@ -17,14 +17,6 @@ import (
 	"github.com/abusedesk/abusedesk/pkg/report"
 )
 
-// Source and detail-types of the events the stages exchange.
-const (
-	Source           = "abusedesk"
-	TypeCaseOpened   = "Case Opened"
-	TypeCaseEnriched = "Case Enriched"
-	TypeCaseNotified = "Case Notified"
-)
-
 // Handlers serve the three stages.
 type Handlers struct {
 	Pipeline *pipeline.Pipeline
@@ -98,7 +90,7 @@ func (h *Handlers) Ingest(ctx context.Context, raw json.RawMessage) (IngestRespo
 		"caseId": in.Case.ID, "revision": rev, "account": in.Case.Account, "service": in.Case.Service,
 		"code": in.Case.Code, "category": in.Case.Category, "status": in.Case.Status, "ingest": in.Status,
 	})
-	if err := h.Bus.PutEvents(ctx, []notify.Event{{Source: Source, DetailType: TypeCaseOpened, Detail: detail, Resources: []string{in.Case.EventArn}}}); err != nil {
+	if err := h.Bus.PutEvents(ctx, []notify.Event{{Source: notify.EventSource, DetailType: notify.DetailCaseOpened, Detail: detail, Resources: []string{in.Case.EventArn}}}); err != nil {
 		return resp, h.fail(ctx, "ingest", fmt.Errorf("unable to announce case %s: %w", in.Case.ID, err))
 	}
 	return resp, nil
@@ -116,7 +108,7 @@ type EnrichResponse struct {
 
 // Enrich runs the lookups for a Case Opened event and announces the report.
 func (h *Handlers) Enrich(ctx context.Context, ev Envelope) (EnrichResponse, error) {
-	ref, err := ev.ref(TypeCaseOpened)
+	ref, err := ev.ref(notify.DetailCaseOpened)
 	if err != nil {
 		return EnrichResponse{}, h.fail(ctx, "enrich", err)
 	}
@@ -128,7 +120,7 @@ func (h *Handlers) Enrich(ctx context.Context, ev Envelope) (EnrichResponse, err
 	if err != nil {
 		return EnrichResponse{}, h.fail(ctx, "enrich", err)
 	}
-	out, err := notify.CaseEvent(TypeCaseEnriched, r)
+	out, err := notify.CaseEvent(notify.DetailCaseEnriched, r)
 	if err != nil {
 		return EnrichResponse{}, h.fail(ctx, "enrich", err)
 	}
@@ -147,7 +139,7 @@ type NotifyResponse struct {
 
 // Notify delivers the archived report named by a Case Enriched event.
 func (h *Handlers) Notify(ctx context.Context, ev Envelope) (NotifyResponse, error) {
-	ref, err := ev.ref(TypeCaseEnriched)
+	ref, err := ev.ref(notify.DetailCaseEnriched)
 	if err != nil {
 		return NotifyResponse{}, h.fail(ctx, "notify", err)
 	}
@@ -175,8 +167,8 @@ type Envelope struct {
 }
 
 func (e Envelope) ref(want string) (caseRef, error) {
-	if e.Source != Source || e.DetailType != want {
-		return caseRef{}, fmt.Errorf("invalid event: want source %q detail-type %q, got %q %q", Source, want, clip(e.Source), clip(e.DetailType))
+	if e.Source != notify.EventSource || e.DetailType != want {
+		return caseRef{}, fmt.Errorf("invalid event: want source %q detail-type %q, got %q %q", notify.EventSource, want, clip(e.Source), clip(e.DetailType))
 	}
 	var ref caseRef
 	if err := json.Unmarshal(e.Detail, &ref); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/abusedesk/abusedesk/pkg/app"
 	"github.com/abusedesk/abusedesk/pkg/config"
 	"github.com/abusedesk/abusedesk/pkg/health"
+	"github.com/abusedesk/abusedesk/pkg/notify"
 	"github.com/abusedesk/abusedesk/pkg/stage"
 )
 
@@ -126,16 +127,16 @@ func TestLaterStagesRejectForeignEvents(t *testing.T) {
 	t.Parallel()
 	h, _ := demoHandlers(t)
 	for _, ev := range []stage.Envelope{
-		{Source: "aws.health", DetailType: stage.TypeCaseOpened, Detail: json.RawMessage(`{"caseId":"x","revision":1}`)},
-		{Source: stage.Source, DetailType: stage.TypeCaseOpened, Detail: json.RawMessage(`{"caseId":"../etc","revision":1}`)},
-		{Source: stage.Source, DetailType: stage.TypeCaseOpened, Detail: json.RawMessage(`{"caseId":"123456789012-0000000000000000","revision":0}`)},
-		{Source: stage.Source, DetailType: stage.TypeCaseOpened, Detail: json.RawMessage(`"x"`)},
+		{Source: "aws.health", DetailType: notify.DetailCaseOpened, Detail: json.RawMessage(`{"caseId":"x","revision":1}`)},
+		{Source: notify.EventSource, DetailType: notify.DetailCaseOpened, Detail: json.RawMessage(`{"caseId":"../etc","revision":1}`)},
+		{Source: notify.EventSource, DetailType: notify.DetailCaseOpened, Detail: json.RawMessage(`{"caseId":"123456789012-0000000000000000","revision":0}`)},
+		{Source: notify.EventSource, DetailType: notify.DetailCaseOpened, Detail: json.RawMessage(`"x"`)},
 	} {
 		if _, err := h.Enrich(context.Background(), ev); err == nil {
 			t.Errorf("Enrich(%s %s %s) succeeded, want an error", ev.Source, ev.DetailType, ev.Detail)
 		}
 	}
-	if _, err := h.Notify(context.Background(), stage.Envelope{Source: stage.Source, DetailType: stage.TypeCaseEnriched, Detail: json.RawMessage(`{"caseId":"123456789012-0000000000000000","revision":1}`)}); err == nil {
+	if _, err := h.Notify(context.Background(), stage.Envelope{Source: notify.EventSource, DetailType: notify.DetailCaseEnriched, Detail: json.RawMessage(`{"caseId":"123456789012-0000000000000000","revision":1}`)}); err == nil {
 		t.Error("Notify for a report that does not exist succeeded")
 	}
 }

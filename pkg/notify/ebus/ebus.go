@@ -27,14 +27,6 @@ import (
 	"github.com/abusedesk/abusedesk/pkg/notify"
 )
 
-// Source and detail types of abusedesk events.
-const (
-	Source       = "abusedesk"
-	CaseOpened   = "Case Opened"
-	CaseEnriched = "Case Enriched"
-	CaseNotified = "Case Notified"
-)
-
 type api interface {
 	PutEvents(ctx context.Context, in *eventbridge.PutEventsInput, opts ...func(*eventbridge.Options)) (*eventbridge.PutEventsOutput, error)
 }
@@ -84,13 +76,14 @@ var retryableEntry = map[string]bool{"InternalFailure": true, "ThrottlingExcepti
 // Validate checks what EventBridge would refuse, and that the event is one
 // of ours, before anything is sent.
 func Validate(ev notify.Event) error {
-	if ev.Source != Source {
-		return fmt.Errorf("unable to put event: source %q is not %q", ev.Source, Source)
+	if ev.Source != notify.EventSource {
+		return fmt.Errorf("unable to put event: source %q is not %q", ev.Source, notify.EventSource)
 	}
 	switch ev.DetailType {
-	case CaseOpened, CaseEnriched, CaseNotified:
+	case notify.DetailCaseOpened, notify.DetailCaseEnriched, notify.DetailCaseNotified:
 	default:
-		return fmt.Errorf("unable to put event: detail-type %q is not one of %q, %q, %q", ev.DetailType, CaseOpened, CaseEnriched, CaseNotified)
+		return fmt.Errorf("unable to put event: detail-type %q is not one of %q, %q, %q", ev.DetailType,
+			notify.DetailCaseOpened, notify.DetailCaseEnriched, notify.DetailCaseNotified)
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(ev.Detail, &obj); err != nil || obj == nil {

@@ -80,7 +80,7 @@ func events(n int) []notify.Event {
 	evs := make([]notify.Event, n)
 	for i := range evs {
 		evs[i] = notify.Event{
-			Source: ebus.Source, DetailType: ebus.CaseEnriched,
+			Source: notify.EventSource, DetailType: notify.DetailCaseEnriched,
 			Detail:    json.RawMessage(fmt.Sprintf(`{"caseId": "c-%d", "revision": 1}`, i)),
 			Resources: []string{"arn:aws:ec2:ap-northeast-2:123456789012:instance/i-0abc"},
 			Time:      time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC),
@@ -193,7 +193,7 @@ func TestOversizeDetailSlimmedToPointer(t *testing.T) {
 	const limit = 4096
 	p := newBus(t, f, ebus.Config{MaxEntryBytes: limit})
 	big := notify.Event{
-		Source: ebus.Source, DetailType: ebus.CaseNotified,
+		Source: notify.EventSource, DetailType: notify.DetailCaseNotified,
 		Detail: json.RawMessage(fmt.Sprintf(`{"caseId":"c-big","account":"123456789012","report":{"json":"s3://b/reports/c-big/r1/report.json"},"entities":[%s]}`,
 			strings.TrimSuffix(strings.Repeat(`"i-0123456789abcdef0",`, 400), ","))),
 	}
@@ -223,7 +223,7 @@ func TestBatchesRespectTotalSize(t *testing.T) {
 	p := newBus(t, f, ebus.Config{MaxEntryBytes: 1000})
 	evs := make([]notify.Event, 3)
 	for i := range evs {
-		evs[i] = notify.Event{Source: ebus.Source, DetailType: ebus.CaseOpened,
+		evs[i] = notify.Event{Source: notify.EventSource, DetailType: notify.DetailCaseOpened,
 			Detail: json.RawMessage(fmt.Sprintf(`{"caseId":"c-%d","pad":%q}`, i, strings.Repeat("x", 400)))}
 	}
 	if err := p.PutEvents(context.Background(), evs); err != nil {
@@ -240,10 +240,10 @@ func TestValidateBeforeSending(t *testing.T) {
 		name string
 		ev   notify.Event
 	}{
-		{"foreign source", notify.Event{Source: "aws.health", DetailType: ebus.CaseOpened, Detail: json.RawMessage(`{}`)}},
-		{"unknown detail-type", notify.Event{Source: ebus.Source, DetailType: "Case\r\nOpened", Detail: json.RawMessage(`{}`)}},
-		{"detail not an object", notify.Event{Source: ebus.Source, DetailType: ebus.CaseOpened, Detail: json.RawMessage(`["x"]`)}},
-		{"detail not json", notify.Event{Source: ebus.Source, DetailType: ebus.CaseOpened, Detail: json.RawMessage(`<script>`)}},
+		{"foreign source", notify.Event{Source: "aws.health", DetailType: notify.DetailCaseOpened, Detail: json.RawMessage(`{}`)}},
+		{"unknown detail-type", notify.Event{Source: notify.EventSource, DetailType: "Case\r\nOpened", Detail: json.RawMessage(`{}`)}},
+		{"detail not an object", notify.Event{Source: notify.EventSource, DetailType: notify.DetailCaseOpened, Detail: json.RawMessage(`["x"]`)}},
+		{"detail not json", notify.Event{Source: notify.EventSource, DetailType: notify.DetailCaseOpened, Detail: json.RawMessage(`<script>`)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -34,10 +34,6 @@ type Config struct {
 	MaxBytes int
 }
 
-// ReportAttribute is the alert attribute that holds where the full report
-// is (an s3:// URI); a truncated message points to it.
-const ReportAttribute = "report"
-
 // Alerter implements notify.Alerter.
 type Alerter struct {
 	api api
@@ -55,7 +51,7 @@ func New(client *sns.Client, cfg Config) *Alerter {
 // Publish implements notify.Alerter.
 func (a *Alerter) Publish(ctx context.Context, al notify.Alert) (string, error) {
 	attrs, attrBytes := Attributes(al.Attributes)
-	pointer := al.Attributes[ReportAttribute]
+	pointer := al.Attributes[notify.AlertReportAttribute]
 	if pointer == "" {
 		pointer = fmt.Sprintf("case %s revision %s", al.Attributes["caseId"], al.Attributes["revision"])
 	}
