@@ -247,6 +247,8 @@ func recentUsers(req Request, b evidence.Bundle) []finding.Finding {
 	if b.RecentIAM == nil {
 		return nil
 	}
+	// The window is the one the listing used (Engine.HuntWindow).
+	window := fmt.Sprintf("%d days", int(req.At.Sub(b.RecentIAM.Since).Hours()/24))
 	var out []finding.Finding
 	for _, u := range b.RecentIAM.Users {
 		sev := finding.Medium
@@ -256,7 +258,7 @@ func recentUsers(req Request, b evidence.Bundle) []finding.Finding {
 		out = append(out, finding.Finding{
 			Severity: sev, Resource: u.Name,
 			Title:    "IAM user created recently",
-			Reason:   fmt.Sprintf("User %s was created %s, within the %s before the report; attackers create users to keep access after a key is revoked.", u.Name, u.Created.Format(time.RFC3339), "30 days"),
+			Reason:   fmt.Sprintf("User %s was created %s, within the %s before the report; attackers create users to keep access after a key is revoked.", u.Name, u.Created.Format(time.RFC3339), window),
 			Evidence: map[string]string{"created": u.Created.Format(time.RFC3339)},
 		})
 	}
