@@ -10,6 +10,7 @@ import (
 	"unicode"
 
 	"github.com/abusedesk/abusedesk/pkg/finding"
+	"github.com/abusedesk/abusedesk/pkg/redact"
 )
 
 // Source is the finding source for everything this package reports.
@@ -372,11 +373,12 @@ func newFinding(ind *Indicator, m match, count int) finding.Finding {
 }
 
 // clean makes attacker-controlled text (user agents, names, error codes)
-// safe to print: control characters are escaped and length is bounded.
-// HTML and CSV escaping stay the job of the writer that emits those
-// formats.
+// safe to print and to keep: secret-looking tokens are redacted, control
+// characters are escaped and length is bounded. HTML and CSV escaping stay
+// the job of the writer that emits those formats.
 func clean(s string) string {
 	const maxLen = 300
+	s = redact.Secrets(s)
 	dirty := len(s) > maxLen
 	for _, r := range s {
 		if r == unicode.ReplacementChar || unicode.IsControl(r) || (r >= 0x200b && r <= 0x200f) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {

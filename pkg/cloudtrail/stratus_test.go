@@ -136,6 +136,24 @@ func TestCleanSampleRaisesNothing(t *testing.T) {
 	}
 }
 
+// A secret pasted into attacker text (a user agent, a user name) is
+// redacted before it reaches findings or the timeline (and so
+// timeline.csv, which nothing else escapes).
+func TestAttackerTextIsRedacted(t *testing.T) {
+	t.Parallel()
+	const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	a := Analyze(toRecords(t, one(ev("iam", "CreateUser", user, "userAgent", "curl key="+secret, "requestParameters", req{"userName": "bob " + secret}))))
+	if len(a.Findings) == 0 || len(a.Timeline) == 0 {
+		t.Fatal("no finding")
+	}
+	f, e := a.Findings[0], a.Timeline[0]
+	for _, s := range []string{f.Evidence["userAgent"], f.Resource, f.Reason, e.UserAgent, e.Target} {
+		if strings.Contains(s, secret) {
+			t.Errorf("secret survived in %q", s)
+		}
+	}
+}
+
 // Secrets in bodies (the session token GetFederationToken returns) must
 // never reach findings.
 func TestFindingsCarryNoSecrets(t *testing.T) {
