@@ -314,10 +314,6 @@ func Markdown(r *Report, lang string) []byte {
 // entityLines lists affected resources, new ones first, each marked as new
 // or already reported so a revision does not re-announce old entities.
 func entityLines(r *Report, lang string, e func(string) string) []string {
-	isNew := make(map[string]bool, len(r.NewEntities))
-	for _, v := range r.NewEntities {
-		isNew[v] = true
-	}
 	var fresh, old []string
 	seen := map[string]bool{}
 	for _, v := range r.NewEntities {

@@ -62,8 +62,6 @@ type Report struct {
 // Top returns the findings shown to people: high and critical.
 func (r *Report) Top() []finding.Finding { return finding.Filter(r.Findings, finding.High) }
 
-// MarshalJSON-friendly helpers.
-
 // EncodeJSON renders the report as indented JSON with a trailing newline.
 func EncodeJSON(r *Report) ([]byte, error) {
 	b, err := json.MarshalIndent(r, "", "  ")

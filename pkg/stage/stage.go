@@ -184,9 +184,6 @@ func (h *Handlers) fail(ctx context.Context, stage string, err error) error {
 	return err
 }
 
-func clip(s string) string {
-	if len(s) > 64 {
-		return s[:64] + "…"
-	}
-	return s
-}
+// clip shortens input echoed in an error, on a rune boundary, and redacts
+// it: errors are logged and returned to the caller.
+func clip(s string) string { return report.OneLine(s, 65) }

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/abusedesk/abusedesk/pkg/app"
 	"github.com/abusedesk/abusedesk/pkg/config"
@@ -170,5 +171,18 @@ func TestLambdaAdapterGivesClearErrors(t *testing.T) {
 	out, err := handlers["ingest"].Invoke(context.Background(), raw)
 	if err != nil || !strings.Contains(string(out), `"status":"opened"`) {
 		t.Fatalf("ingest.Invoke(valid) = %s, %v", out, err)
+	}
+}
+
+// TestRejectionEchoIsCleanUTF8: input quoted in an error is clipped on a
+// rune boundary, so the logged error stays valid UTF-8.
+func TestRejectionEchoIsCleanUTF8(t *testing.T) {
+	t.Parallel()
+	h, _ := demoHandlers(t)
+	id := strings.Repeat("가", 100)
+	_, err := h.Enrich(context.Background(), stage.Envelope{Source: notify.EventSource, DetailType: notify.DetailCaseOpened,
+		Detail: json.RawMessage(`{"caseId":"` + id + `","revision":1}`)})
+	if err == nil || !utf8.ValidString(err.Error()) || !strings.Contains(err.Error(), "…") {
+		t.Fatalf("Enrich error = %q, want a clipped, valid UTF-8 echo", err)
 	}
 }
