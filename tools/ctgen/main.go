@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -58,24 +59,38 @@ func run(dir string, mb, perFile int) error {
 		for j := range recs {
 			recs[j] = record(rng, t.Add(time.Duration(j)*150*time.Millisecond), i*perFile+j)
 		}
-		f, err := os.Create(name)
+		n, err := writeObject(name, recs)
 		if err != nil {
-			return fmt.Errorf("unable to create %s: %w", name, err)
+			return err
 		}
-		zw := gzip.NewWriter(f)
-		if err := json.NewEncoder(zw).Encode(map[string]any{"Records": recs}); err != nil {
-			return fmt.Errorf("unable to write %s: %w", name, err)
-		}
-		if err := zw.Close(); err != nil {
-			return fmt.Errorf("unable to write %s: %w", name, err)
-		}
-		info, _ := f.Stat()
-		if err := f.Close(); err != nil {
-			return fmt.Errorf("unable to close %s: %w", name, err)
-		}
-		written += info.Size()
+		written += n
 	}
 	return nil
+}
+
+// writeObject writes recs as one gzip'd {"Records":[...]} object and
+// returns its size.
+func writeObject(name string, recs []map[string]any) (int64, error) {
+	f, err := os.Create(name)
+	if err != nil {
+		return 0, fmt.Errorf("unable to create %s: %w", name, err)
+	}
+	defer f.Close()
+	zw := gzip.NewWriter(f)
+	if err := json.NewEncoder(zw).Encode(map[string]any{"Records": recs}); err != nil {
+		return 0, fmt.Errorf("unable to write %s: %w", name, err)
+	}
+	if err := zw.Close(); err != nil {
+		return 0, fmt.Errorf("unable to write %s: %w", name, err)
+	}
+	size, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return 0, fmt.Errorf("unable to size %s: %w", name, err)
+	}
+	if err := f.Close(); err != nil {
+		return 0, fmt.Errorf("unable to close %s: %w", name, err)
+	}
+	return size, nil
 }
 
 func hex(rng *rand.Rand, n int) string {
