@@ -11,10 +11,13 @@ import (
 )
 
 // RetryOptions tunes the SDK retryer. Zero values keep the SDK defaults
-// (3 attempts, 20 s max backoff).
+// (3 attempts, 20 s max backoff, jittered exponential backoff).
 type RetryOptions struct {
 	MaxAttempts int
 	MaxBackoff  time.Duration
+	// Backoff replaces the delay between attempts (tests retry without
+	// sleeping).
+	Backoff retry.BackoffDelayer
 }
 
 // NewRetryer returns a constructor for the adaptive-mode retryer every
@@ -30,6 +33,9 @@ func NewRetryer(o RetryOptions) func() aws.Retryer {
 				}
 				if o.MaxBackoff > 0 {
 					so.MaxBackoff = o.MaxBackoff
+				}
+				if o.Backoff != nil {
+					so.Backoff = o.Backoff
 				}
 			})
 		})

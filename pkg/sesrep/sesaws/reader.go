@@ -1,8 +1,6 @@
 package sesaws
 
 import (
-	"github.com/abusedesk/abusedesk/pkg/sesrep"
-
 	"context"
 	"errors"
 	"fmt"
@@ -20,7 +18,9 @@ import (
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/time/rate"
 
+	"github.com/abusedesk/abusedesk/pkg/awslimits"
 	"github.com/abusedesk/abusedesk/pkg/awsx"
+	"github.com/abusedesk/abusedesk/pkg/sesrep"
 )
 
 // The SDK methods this package calls, and nothing more, so tests and the
@@ -109,7 +109,7 @@ func NewLimiters(every time.Duration) *Limiters {
 	return &Limiters{every: every, m: map[[2]string]*rate.Limiter{}}
 }
 
-var defaultLimiters = NewLimiters(time.Second)
+var defaultLimiters = NewLimiters(time.Duration(float64(time.Second) / awslimits.SESGetSendStatisticsPerSecond))
 
 func (l *Limiters) get(account, region string) *rate.Limiter {
 	l.mu.Lock()
@@ -131,21 +131,9 @@ func (r *Reader) regionClients(region string) regionClients {
 	}
 	cfg := r.cfg.Copy()
 	cfg.Region = region
-	maxAttempts, backoff := r.opts.maxAttempts, r.opts.backoff
 	// Adaptive mode backs off on throttling across all calls of a client,
 	// which is what a burst of cases against one account needs.
-	cfg.Retryer = func() aws.Retryer {
-		return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
-			o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
-				if maxAttempts > 0 {
-					so.MaxAttempts = maxAttempts
-				}
-				if backoff != nil {
-					so.Backoff = backoff
-				}
-			})
-		})
-	}
+	cfg.Retryer = awsx.NewRetryer(awsx.RetryOptions{MaxAttempts: r.opts.maxAttempts, Backoff: r.opts.backoff})
 	c := regionClients{
 		stats:   ses.NewFromConfig(cfg),
 		account: sesv2.NewFromConfig(cfg),
