@@ -174,15 +174,18 @@ func TestLambdaAdapterGivesClearErrors(t *testing.T) {
 	}
 }
 
-// TestRejectionEchoIsCleanUTF8: input quoted in an error is clipped on a
-// rune boundary, so the logged error stays valid UTF-8.
-func TestRejectionEchoIsCleanUTF8(t *testing.T) {
+// TestRejectionEchoIsClippedAndRedacted: input quoted in an error is
+// clipped on a rune boundary and a secret in it is redacted: the error is
+// logged.
+func TestRejectionEchoIsClippedAndRedacted(t *testing.T) {
 	t.Parallel()
 	h, _ := demoHandlers(t)
-	id := strings.Repeat("가", 100)
-	_, err := h.Enrich(context.Background(), stage.Envelope{Source: notify.EventSource, DetailType: notify.DetailCaseOpened,
-		Detail: json.RawMessage(`{"caseId":"` + id + `","revision":1}`)})
-	if err == nil || !utf8.ValidString(err.Error()) || !strings.Contains(err.Error(), "…") {
-		t.Fatalf("Enrich error = %q, want a clipped, valid UTF-8 echo", err)
+	const secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	for _, id := range []string{strings.Repeat("가", 100), secret} {
+		_, err := h.Enrich(context.Background(), stage.Envelope{Source: notify.EventSource, DetailType: notify.DetailCaseOpened,
+			Detail: json.RawMessage(`{"caseId":"` + id + `","revision":1}`)})
+		if err == nil || !utf8.ValidString(err.Error()) || strings.Contains(err.Error(), secret) || strings.Contains(err.Error(), strings.Repeat("가", 65)) {
+			t.Errorf("Enrich error = %q, want a clipped, redacted echo", err)
+		}
 	}
 }
