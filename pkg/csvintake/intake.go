@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -133,10 +132,8 @@ type Result struct {
 	Outcome notify.Outcome
 }
 
-var (
-	caseIDRE  = regexp.MustCompile(`^[a-z0-9-]{1,64}$`)
-	maxReject = 500 // rejected lines and notes kept in the JSON report
-)
+// maxReject bounds the rejected lines and notes kept in the JSON report.
+const maxReject = 500
 
 // maxConflicts bounds the compare-and-set retries, as in pipeline.Ingest.
 const maxConflicts = 8
@@ -149,10 +146,10 @@ func (im *Importer) Import(ctx context.Context, data []byte, opts Options) (Resu
 	if p == nil || p.Store == nil || p.Engine == nil {
 		return Result{}, errors.New("unable to import list: pipeline needs a store and an engine")
 	}
-	if !accountRE.MatchString(opts.Account) {
+	if !health.ValidAccount(opts.Account) {
 		return Result{}, invalid("account %q is not a 12-digit account id", clipCell(opts.Account))
 	}
-	if opts.CaseID != "" && !caseIDRE.MatchString(opts.CaseID) {
+	if opts.CaseID != "" && !cases.ValidID(opts.CaseID) {
 		return Result{}, invalid("%q is not a case id", clipCell(opts.CaseID))
 	}
 	category := health.CategoryOutboundList

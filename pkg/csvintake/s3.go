@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/abusedesk/abusedesk/pkg/awsx"
+	"github.com/abusedesk/abusedesk/pkg/health"
 	"github.com/abusedesk/abusedesk/pkg/notify"
 	"github.com/abusedesk/abusedesk/pkg/report"
 )
@@ -71,7 +72,7 @@ func ParseKey(key string) (account, caseID string, err error) {
 		return "", "", fmt.Errorf("unable to use key %q: not under %s", clipCell(key), KeyPrefix)
 	}
 	parts := strings.Split(rest, "/")
-	if len(parts) < 2 || !accountRE.MatchString(parts[0]) || parts[len(parts)-1] == "" {
+	if len(parts) < 2 || !health.ValidAccount(parts[0]) || parts[len(parts)-1] == "" {
 		return "", "", fmt.Errorf("unable to use key %q: want %s<account>/[<case id>/]<file>", clipCell(key), KeyPrefix)
 	}
 	if len(parts) >= 3 && caseSegRE.MatchString(parts[1]) {

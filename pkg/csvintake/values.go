@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/abusedesk/abusedesk/pkg/health"
 	"github.com/abusedesk/abusedesk/pkg/redact"
 )
 
@@ -37,7 +38,6 @@ func (r Resource) Key() string { return string(r.Kind) + ":" + r.Value }
 var (
 	instanceRE = regexp.MustCompile(`^i-(?:[0-9a-f]{8}|[0-9a-f]{17})$`)
 	arnRE      = regexp.MustCompile(`^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{0,12}:[^\s"',;]+$`)
-	accountRE  = regexp.MustCompile(`^[0-9]{12}$`)
 )
 
 // refang undoes the defanging threat reports apply to addresses
@@ -68,7 +68,7 @@ func parseResource(cell string) (res Resource, port int, reason string, ok bool)
 		if awsx.ValidRegion(parts[3]) {
 			r.Region = parts[3]
 		}
-		if accountRE.MatchString(parts[4]) {
+		if health.ValidAccount(parts[4]) {
 			r.Account = parts[4]
 		}
 		if parts[2] == "ec2" && strings.HasPrefix(parts[5], "instance/") && instanceRE.MatchString(strings.TrimPrefix(parts[5], "instance/")) {
