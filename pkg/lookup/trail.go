@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudtrail/types"
 	"github.com/aws/smithy-go/middleware"
 
+	"github.com/abusedesk/abusedesk/pkg/awslimits"
 	"github.com/abusedesk/abusedesk/pkg/awsx"
 	ctrecord "github.com/abusedesk/abusedesk/pkg/cloudtrail"
 	"github.com/abusedesk/abusedesk/pkg/evidence"
@@ -19,9 +20,8 @@ import (
 // LookupEvents is documented as "limited to two per second, per account, per
 // Region"; exceeding it throttles every other caller in the account too.
 const (
-	trailQuota    = 2                       // documented calls per second per account and region
-	trailWindow   = 1200 * time.Millisecond // one second plus a margin for network jitter
-	trailPageSize = 50                      // the documented maximum MaxResults
+	trailQuota  = int(awslimits.CloudTrailLookupEventsPerSecond)
+	trailWindow = 1200 * time.Millisecond // one second plus a margin for network jitter
 )
 
 // TrailLimiter paces LookupEvents per (account, region) as the quota reads:
@@ -139,7 +139,7 @@ func (t *Trail) LookupEvents(ctx context.Context, region string, q evidence.Trai
 	}
 	in := &cloudtrail.LookupEventsInput{
 		LookupAttributes: []types.LookupAttribute{{AttributeKey: key, AttributeValue: aws.String(q.Value)}},
-		MaxResults:       aws.Int32(trailPageSize),
+		MaxResults:       aws.Int32(awslimits.CloudTrailLookupEventsPageMax),
 	}
 	if !q.Start.IsZero() {
 		in.StartTime = aws.Time(q.Start)
