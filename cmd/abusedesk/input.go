@@ -1,19 +1,20 @@
 package main
 
 import (
-	"log/slog"
-
-	"github.com/abusedesk/abusedesk/pkg/app"
-	"github.com/abusedesk/abusedesk/pkg/config"
-	"github.com/abusedesk/abusedesk/pkg/pipeline"
-
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
+
+	"github.com/abusedesk/abusedesk/pkg/app"
+	"github.com/abusedesk/abusedesk/pkg/config"
+	"github.com/abusedesk/abusedesk/pkg/pipeline"
+	"github.com/abusedesk/abusedesk/pkg/report"
 )
 
 // readInput reads a command's input file ("-" is standard input), refusing
@@ -37,6 +38,12 @@ func readInput(path string, stdin io.Reader, limit int64, what string) ([]byte, 
 	}
 	return b, nil
 }
+
+// oneLine makes text from events, AWS or the command line safe for a
+// terminal line: control characters (escape sequences, CR/LF, C1 controls)
+// and bidi overrides become spaces, secret-looking tokens are redacted, and
+// runs of space collapse.
+func oneLine(s string) string { return strings.Join(strings.Fields(report.OneLine(s, 0)), " ") }
 
 // parseFlags parses a subcommand's flags. Asking for help is not an error
 // (exit 0); a bad flag is a usage error (exit 2). ok is false when the

@@ -207,14 +207,3 @@ func byChannel(o notify.Outcome) string {
 	}
 	return strings.Join(parts, ", ")
 }
-
-// oneLine keeps attacker text from forging lines in the terminal summary.
-func oneLine(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-	return strings.Join(strings.Fields(s), " ")
-}

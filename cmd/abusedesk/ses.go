@@ -12,7 +12,6 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode"
 
 	"golang.org/x/sync/errgroup"
 
@@ -148,7 +147,7 @@ func runSES(ctx context.Context, args []string, s stdio) int {
 		}
 		var err error
 		if src, err = demoSES(at); err != nil {
-			fmt.Fprintf(s.err, "abusedesk ses: %s\n", clean(err.Error()))
+			fmt.Fprintf(s.err, "abusedesk ses: %s\n", oneLine(err.Error()))
 			return 1
 		}
 		homeRegion = "us-east-1"
@@ -156,7 +155,7 @@ func runSES(ctx context.Context, args []string, s stdio) int {
 		var err error
 		src, homeRegion, err = awsSES(ctx)
 		if err != nil {
-			fmt.Fprintf(s.err, "abusedesk ses: %s\nNo usable AWS credentials: configure them (AWS_PROFILE, environment, SSO) or run 'abusedesk ses --demo' for the embedded demo account.\n", clean(err.Error()))
+			fmt.Fprintf(s.err, "abusedesk ses: %s\nNo usable AWS credentials: configure them (AWS_PROFILE, environment, SSO) or run 'abusedesk ses --demo' for the embedded demo account.\n", oneLine(err.Error()))
 			return 1
 		}
 	}
@@ -228,7 +227,7 @@ func writeSESText(w io.Writer, out sesOutput) error {
 	}
 	for _, region := range out.order {
 		if failed[region] {
-			fmt.Fprintf(tw, "%s\t-\t-\tn/a\t-\tn/a\t-\terror\n", clean(region))
+			fmt.Fprintf(tw, "%s\t-\t-\tn/a\t-\tn/a\t-\terror\n", oneLine(region))
 			continue
 		}
 		r, ok := byRegion[region]
@@ -243,12 +242,12 @@ func writeSESText(w io.Writer, out sesOutput) error {
 			}
 		}
 		if !r.Enabled {
-			fmt.Fprintf(tw, "%s\t-\t-\tn/a\t-\tn/a\t%s\t%s\n", clean(r.Region), clean(status), sesrep.Verdict(r))
+			fmt.Fprintf(tw, "%s\t-\t-\tn/a\t-\tn/a\t%s\t%s\n", oneLine(r.Region), oneLine(status), sesrep.Verdict(r))
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t%s\t%s\t%s\n", clean(r.Region),
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%d\t%s\t%s\t%s\n", oneLine(r.Region),
 			r.DeliveryAttempts, r.Bounces, r.BounceRateText(),
-			r.Complaints, r.ComplaintRateText(), clean(status), sesrep.Verdict(r))
+			r.Complaints, r.ComplaintRateText(), oneLine(status), sesrep.Verdict(r))
 	}
 	_ = tw.Flush()
 
@@ -275,13 +274,13 @@ func writeSESText(w io.Writer, out sesOutput) error {
 	if len(notes) > 0 {
 		fmt.Fprintln(ew)
 		for _, n := range notes {
-			fmt.Fprintf(ew, "  %s\n", clean(n))
+			fmt.Fprintf(ew, "  %s\n", oneLine(n))
 		}
 	}
 	if len(out.Findings) > 0 {
 		fmt.Fprintln(ew, "\nFindings:")
 		for _, f := range out.Findings {
-			fmt.Fprintf(ew, "  [%s] %s (%s): %s\n", f.Severity, f.ID, clean(f.Region), clean(f.Reason))
+			fmt.Fprintf(ew, "  [%s] %s (%s): %s\n", f.Severity, f.ID, oneLine(f.Region), oneLine(f.Reason))
 		}
 	}
 	return ew.err
@@ -301,17 +300,6 @@ func (e *errWriter) Write(p []byte) (int, error) {
 	n, err := e.w.Write(p)
 	e.err = err
 	return n, err
-}
-
-// clean makes text from AWS or the command line safe for a terminal:
-// control characters (escape sequences, carriage returns) become spaces.
-func clean(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == unicode.ReplacementChar {
-			return ' '
-		}
-		return r
-	}, s)
 }
 
 func orDash(s string) string {
