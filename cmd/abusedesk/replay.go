@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/abusedesk/abusedesk/pkg/app"
 	"github.com/abusedesk/abusedesk/pkg/config"
 	"github.com/abusedesk/abusedesk/pkg/health"
 	"github.com/abusedesk/abusedesk/pkg/notify"
@@ -118,12 +119,12 @@ func replayFile(ctx context.Context, p *pipeline.Pipeline, path, out string, s s
 			errs = append(errs, errLabel(i, err))
 			continue
 		}
-		printSummary(s.out, label(i), res, filepath.Join(out, res.Ingested.Case.ID), took)
+		printSummary(s.out, label(i), res, out, took)
 	}
 	return errors.Join(errs...)
 }
 
-func printSummary(w io.Writer, label string, res pipeline.Result, dir string, took time.Duration) {
+func printSummary(w io.Writer, label string, res pipeline.Result, out string, took time.Duration) {
 	c := res.Ingested.Case
 	if res.Ingested.Status == pipeline.StatusDuplicate {
 		fmt.Fprintf(w, "%s: case %s revision %d already recorded: %s (%s)\n", label, c.ID, res.Ingested.Revision.N, deliveries(res.Outcome), took.Round(time.Microsecond))
@@ -147,7 +148,7 @@ func printSummary(w io.Writer, label string, res pipeline.Result, dir string, to
 			files = append(files, name)
 		}
 	}
-	fmt.Fprintf(w, "  outputs: %s/{%s} and %s\n", dir, strings.Join(files, ","), filepath.Join(dir, "outbox", fmt.Sprintf("r%d", r.Revision)))
+	fmt.Fprintf(w, "  outputs: %s/{%s} and %s\n", filepath.Join(out, c.ID), strings.Join(files, ","), app.DemoOutboxDir(out, c.ID, r.Revision))
 	fmt.Fprintf(w, "  took %s\n", took.Round(time.Microsecond))
 }
 

@@ -112,11 +112,8 @@ func runSES(ctx context.Context, args []string, s stdio) int {
 		fmt.Fprintln(s.err, "usage: abusedesk ses [--region R ...] [--demo] [--format text|json] [--at RFC3339]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return 2
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(s.err, "abusedesk ses: unexpected argument %q\n", fs.Arg(0))
