@@ -19,6 +19,7 @@ import (
 	"github.com/abusedesk/abusedesk/pkg/app"
 	"github.com/abusedesk/abusedesk/pkg/config"
 	"github.com/abusedesk/abusedesk/pkg/health"
+	"github.com/abusedesk/abusedesk/pkg/pipeline"
 )
 
 // target is issue 2's budget for one case, offline.
@@ -106,7 +107,7 @@ func round(ctx context.Context, inputs [][]byte) ([]time.Duration, int, error) {
 			if err != nil {
 				return nil, 0, fmt.Errorf("unable to replay %s: %w", n.Event.Detail.EventArn, err)
 			}
-			if res.Report == nil {
+			if res.Ingested.Status == pipeline.StatusDuplicate {
 				skipped++ // a redelivery within the inputs
 				continue
 			}
