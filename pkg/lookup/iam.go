@@ -142,7 +142,7 @@ func (a *IAM) User(ctx context.Context, name string) (evidence.User, error) {
 	u := evidence.User{Name: name}
 	g, ctx := errgroup.WithContext(ctx)
 	var mu sync.Mutex // guards u's slices
-	addPolicy := func(p evidence.Policy) {
+	addPolicy := func(p evidence.Policy, _ bool) {
 		mu.Lock()
 		u.Policies = append(u.Policies, p)
 		mu.Unlock()
@@ -284,8 +284,9 @@ func (p principal) via() string {
 }
 
 // principalPolicies lists a principal's attached and inline policies and
-// judges each one, concurrently.
-func (a *IAM) principalPolicies(ctx context.Context, pr principal, add func(evidence.Policy)) error {
+// judges each one, concurrently: add gets the policy and whether it grants
+// an IAM write call.
+func (a *IAM) principalPolicies(ctx context.Context, pr principal, add func(p evidence.Policy, writesIAM bool)) error {
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		attached, err := a.listAttached(ctx, pr)
@@ -302,7 +303,7 @@ func (a *IAM) principalPolicies(ctx context.Context, pr principal, add func(evid
 				}
 				pol.Admin = v.admin
 				pol.Quarantine = isQuarantine(pol.ARN)
-				add(pol)
+				add(pol, v.writes)
 				return nil
 			})
 		}
@@ -321,10 +322,11 @@ func (a *IAM) principalPolicies(ctx context.Context, pr principal, add func(evid
 					return err
 				}
 				pol := evidence.Policy{Name: n, Via: pr.via()}
+				writes := false
 				if d, err := iampolicy.Parse(doc); err == nil {
-					pol.Admin = d.GrantsAll()
+					pol.Admin, writes = d.GrantsAll(), d.WritesIAM()
 				}
-				add(pol)
+				add(pol, writes)
 				return nil
 			})
 		}
@@ -432,9 +434,16 @@ var awsManaged = map[string]struct{ admin, writes bool }{
 
 const awsManagedPrefix = ":iam::aws:policy/"
 
-func isQuarantine(arn string) bool {
+// awsManagedName returns the name of an AWS-managed policy ARN
+// (arn:aws:iam::aws:policy[/path]/Name), dropping any path.
+func awsManagedName(arn string) (string, bool) {
 	_, name, ok := strings.Cut(arn, awsManagedPrefix)
-	return ok && strings.HasPrefix(name[strings.LastIndex(name, "/")+1:], "AWSCompromisedKeyQuarantine")
+	return name[strings.LastIndex(name, "/")+1:], ok
+}
+
+func isQuarantine(arn string) bool {
+	name, ok := awsManagedName(arn)
+	return ok && strings.HasPrefix(name, "AWSCompromisedKeyQuarantine")
 }
 
 // managedVerdict judges a managed policy once per account session:
@@ -448,8 +457,8 @@ func (a *IAM) managedVerdict(ctx context.Context, arn string) *verdict {
 	}
 	a.mu.Unlock()
 	v.once.Do(func() {
-		if _, name, ok := strings.Cut(arn, awsManagedPrefix); ok {
-			known := awsManaged[name[strings.LastIndex(name, "/")+1:]]
+		if name, ok := awsManagedName(arn); ok {
+			known := awsManaged[name]
 			v.admin, v.writes = known.admin, known.writes
 			return
 		}
@@ -510,50 +519,12 @@ func (a *IAM) RoleCanWriteIAM(ctx context.Context, roleName string) (bool, error
 	a.mu.Unlock()
 	v.once.Do(func() {
 		var mu sync.Mutex
-		g, gctx := errgroup.WithContext(ctx)
-		g.Go(func() error {
-			attached, err := a.listAttached(gctx, principal{kind: "role", name: roleName})
-			if err != nil {
-				return err
-			}
-			pg, pctx := errgroup.WithContext(gctx)
-			for _, ap := range attached {
-				pg.Go(func() error {
-					mv := a.managedVerdict(pctx, aws.ToString(ap.PolicyArn))
-					if mv.err != nil {
-						return mv.err
-					}
-					mu.Lock()
-					v.writes = v.writes || mv.writes
-					mu.Unlock()
-					return nil
-				})
-			}
-			return pg.Wait()
+		v.err = a.principalPolicies(ctx, principal{kind: "role", name: roleName}, func(_ evidence.Policy, writes bool) {
+			mu.Lock()
+			v.writes = v.writes || writes
+			mu.Unlock()
 		})
-		g.Go(func() error {
-			names, err := a.listInline(gctx, principal{kind: "role", name: roleName})
-			if err != nil {
-				return err
-			}
-			pg, pctx := errgroup.WithContext(gctx)
-			for _, n := range names {
-				pg.Go(func() error {
-					doc, err := a.inlineDoc(pctx, principal{kind: "role", name: roleName}, n)
-					if err != nil {
-						return err
-					}
-					if d, err := iampolicy.Parse(doc); err == nil && d.WritesIAM() {
-						mu.Lock()
-						v.writes = true
-						mu.Unlock()
-					}
-					return nil
-				})
-			}
-			return pg.Wait()
-		})
-		if v.err = g.Wait(); v.err != nil {
+		if v.err != nil {
 			a.mu.Lock()
 			delete(a.roleIAMW, roleName)
 			a.mu.Unlock()
