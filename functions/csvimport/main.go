@@ -5,29 +5,13 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"os"
-
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-lambda-go/lambdacontext"
 
 	"github.com/abusedesk/abusedesk/pkg/app"
 	"github.com/abusedesk/abusedesk/pkg/app/csvimportfn"
-	"github.com/abusedesk/abusedesk/pkg/config"
 )
 
 func main() {
-	log := slog.New(lambdacontext.NewLogHandler()).With("stage", app.StageCSVImport)
-	cfg, err := config.FromEnv(os.Getenv)
-	if err == nil {
-		h, herr := csvimportfn.Handler(context.Background(), cfg, log)
-		if herr == nil {
-			lambda.Start(h.Handle)
-			return
-		}
-		err = herr
-	}
-	log.Error("unable to start", "error", err)
-	os.Exit(1)
+	h := app.MustLambda(app.StageCSVImport, csvimportfn.Handler)
+	lambda.Start(h.Handle)
 }

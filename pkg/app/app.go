@@ -33,8 +33,9 @@ const (
 // wiring lives in its own package (this one for ingest, enrichfn,
 // notifyfn, csvimportfn) so that a function imports, links and initialises
 // only the AWS clients its stage calls: smaller bootstraps, shorter cold
-// starts. None calls AWS at init.
-type Build func(ctx context.Context, cfg config.Config, log *slog.Logger) (*stage.Handlers, error)
+// starts. None calls AWS at init. H is *stage.Handlers for the bus
+// stages and the S3 handler for the CSV import.
+type Build[H any] func(ctx context.Context, cfg config.Config, log *slog.Logger) (H, error)
 
 // IngestHandlers needs the table and the bus.
 func IngestHandlers(ctx context.Context, cfg config.Config, log *slog.Logger) (*stage.Handlers, error) {
