@@ -179,10 +179,10 @@ func regionFindings(r Report) []finding.Finding {
 }
 
 // BounceRateText is the 14-day bounce rate for people: "n/a" without sends.
-func (r Report) BounceRateText() string { return rateText(r.Bounces, r.DeliveryAttempts) }
+func (r Report) BounceRateText() string { return formatFraction(r.Bounces, r.DeliveryAttempts) }
 
 // ComplaintRateText is the 14-day complaint rate for people.
-func (r Report) ComplaintRateText() string { return rateText(r.Complaints, r.DeliveryAttempts) }
+func (r Report) ComplaintRateText() string { return formatFraction(r.Complaints, r.DeliveryAttempts) }
 
 // Verdict is the report's one-word outcome for tables: the most severe
 // finding's tier, "ok", or why there is nothing to judge.
@@ -218,13 +218,6 @@ func Verdict(r Report) string {
 		return "ok (low volume)"
 	}
 	return "ok"
-}
-
-func rateText(count, attempts int64) string {
-	if attempts <= 0 {
-		return "n/a"
-	}
-	return formatFraction(count, attempts)
 }
 
 // formatFraction renders num/den as a percentage with two decimals,

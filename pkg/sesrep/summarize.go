@@ -7,8 +7,8 @@ import (
 // Window is how far back the figures look: AWS reports two weeks of data.
 const Window = 14 * 24 * time.Hour
 
-// days is the length of the daily series.
-const days = 14
+// days is the length of the daily series: one column per day of Window.
+const days = int(Window / (24 * time.Hour))
 
 // Point is one GetSendStatistics data point (a 15-minute bucket).
 type Point struct {
