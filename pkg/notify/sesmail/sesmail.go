@@ -8,6 +8,7 @@
 package sesmail
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -172,7 +173,7 @@ func (m *Mailer) input(e notify.Email) (*sesv2.SendEmailInput, error) {
 			},
 		}},
 	}
-	if cs := cmpOr(e.ConfigurationSet, m.cfg.ConfigurationSet); cs != "" {
+	if cs := cmp.Or(e.ConfigurationSet, m.cfg.ConfigurationSet); cs != "" {
 		in.ConfigurationSetName = aws.String(cs)
 	}
 	names := make([]string, 0, len(e.Tags))
@@ -184,13 +185,6 @@ func (m *Mailer) input(e notify.Email) (*sesv2.SendEmailInput, error) {
 		in.EmailTags = append(in.EmailTags, types.MessageTag{Name: aws.String(k), Value: aws.String(e.Tags[k])})
 	}
 	return in, nil
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // Address renders a mailbox for SES: a display name with non-ASCII text
