@@ -121,7 +121,8 @@ type Report struct {
 type Result struct {
 	Case     *cases.Case
 	Revision *cases.Revision // nil for a file already imported
-	// Existing is the revision that already holds a duplicate list.
+	// Existing is the revision that already holds a duplicate list; Report
+	// is then set only when that revision had none and it was made now.
 	Existing *cases.Revision
 	Status   string // pipeline.StatusOpened, StatusUpdated or StatusDuplicate
 	Parsed   *Parsed
@@ -140,7 +141,8 @@ const maxConflicts = 8
 
 // Import parses data, records it on a case, looks every distinct resource
 // up once and archives one report. Re-importing a file already on the case
-// changes nothing and returns StatusDuplicate.
+// changes nothing and returns StatusDuplicate (with the report, made now,
+// when an earlier import of it died before archiving one).
 func (im *Importer) Import(ctx context.Context, data []byte, opts Options) (Result, error) {
 	p := im.Pipeline
 	if p == nil || p.Store == nil || p.Engine == nil {
@@ -187,9 +189,16 @@ func (im *Importer) Import(ctx context.Context, data []byte, opts Options) (Resu
 	res.Case, res.Status = c, status
 	if status == pipeline.StatusDuplicate {
 		res.Existing = rev
-		return res, nil
+		// An import that died after saving the case and before archiving
+		// (a sink or contacts failure, a Lambda timeout) left a revision
+		// without a report, and every retry lands here: make the report
+		// now, as pipeline.Process does for a redelivered notice.
+		if done, err := im.archived(ctx, c.ID, rev.N); done || err != nil {
+			return res, err
+		}
+	} else {
+		res.Revision = rev
 	}
-	res.Revision = rev
 	regions := lookupRegions(opts.Account, opts.Regions, groups, c.Region)
 	req := enrich.Request{
 		Account: c.Account, CaseID: c.ID, Category: c.Category, Code: c.Code, HomeRegion: c.Region,
@@ -241,6 +250,23 @@ func (im *Importer) Import(ctx context.Context, data []byte, opts Options) (Resu
 	}
 	res.Report = r
 	return res, nil
+}
+
+// archived reports whether revision rev of the case has its report.json;
+// without a sink there is nothing to make.
+func (im *Importer) archived(ctx context.Context, caseID string, rev int) (bool, error) {
+	sink := im.Pipeline.Sink
+	if sink == nil {
+		return true, nil
+	}
+	_, err := sink.Get(ctx, caseID, rev, "report.json")
+	if errors.Is(err, awsx.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("unable to check report %s/%d: %w", caseID, rev, err)
+	}
+	return true, nil
 }
 
 func (im *Importer) now() time.Time {

@@ -309,6 +309,44 @@ func TestImportTenThousandRows(t *testing.T) {
 	}
 }
 
+// An import that died after saving the case but before archiving left a
+// revision without a report; the retry makes it instead of calling the
+// list a duplicate for ever.
+func TestImportDuplicateMakesMissingReport(t *testing.T) {
+	t.Parallel()
+	im, dir := newImporter(t, newCounter(t))
+	ctx := context.Background()
+	opts := Options{Account: demoAccount, Regions: bothRegions}
+	data := readTestdata(t, "korean-semicolon.csv")
+	first, err := im.Import(ctx, data, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lost := filepath.Join(dir, first.Case.ID, "r1", "report.json")
+	if err := os.Remove(lost); err != nil {
+		t.Fatal(err)
+	}
+	again, err := im.Import(ctx, data, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Status != pipeline.StatusDuplicate || again.Revision != nil || again.Existing == nil || again.Existing.N != 1 ||
+		again.Report == nil || again.Report.Revision != 1 || len(again.Case.Revisions) != 1 {
+		t.Fatalf("retry: %s revision %v existing %v report %v with %d revisions; want the duplicate's report made",
+			again.Status, again.Revision, again.Existing, again.Report != nil, len(again.Case.Revisions))
+	}
+	if _, err := os.Stat(lost); err != nil {
+		t.Errorf("report.json not archived again: %v", err)
+	}
+	third, err := im.Import(ctx, data, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if third.Status != pipeline.StatusDuplicate || third.Report != nil {
+		t.Errorf("third import: %s, report %v; want a plain duplicate", third.Status, third.Report != nil)
+	}
+}
+
 func TestImportIdempotentAndAttach(t *testing.T) {
 	t.Parallel()
 	cnt := newCounter(t)
