@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -156,38 +155,20 @@ func (s *Serverless) functions(ctx context.Context, region string, api lambdaAPI
 		if t, err := time.Parse(lambdaTime, aws.ToString(fc.LastModified)); err == nil {
 			f.LastModified = t.UTC()
 		}
-		var mu sync.Mutex
 		out[i] = f
-		g.Go(func() error {
-			none, err := s.urlAuthNone(gctx, api, f.Name)
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			out[i].URLAuthNone = none
-			mu.Unlock()
-			return nil
+		// Each goroutine sets its own field of out[i]: no lock needed.
+		g.Go(func() (err error) {
+			out[i].URLAuthNone, err = s.urlAuthNone(gctx, api, f.Name)
+			return err
 		})
-		g.Go(func() error {
-			public, err := s.publicPolicy(gctx, api, f.Name)
-			if err != nil {
-				return err
-			}
-			mu.Lock()
-			out[i].PublicPolicy = public
-			mu.Unlock()
-			return nil
+		g.Go(func() (err error) {
+			out[i].PublicPolicy, err = s.publicPolicy(gctx, api, f.Name)
+			return err
 		})
 		if role := roleName(f.Role); role != "" {
-			g.Go(func() error {
-				w, err := s.iam.RoleCanWriteIAM(gctx, role)
-				if err != nil {
-					return err
-				}
-				mu.Lock()
-				out[i].RoleCanWriteIAM = w
-				mu.Unlock()
-				return nil
+			g.Go(func() (err error) {
+				out[i].RoleCanWriteIAM, err = s.iam.RoleCanWriteIAM(gctx, role)
+				return err
 			})
 		}
 	}
