@@ -132,7 +132,13 @@ func (d *Dispatcher) Deliver(ctx context.Context, r *report.Report, c contacts.C
 		del, err := d.once(ctx, r, ChannelSNS, "oncall", func(ctx context.Context) (string, error) {
 			a := RenderAlert(r)
 			if len(failures) > 0 {
-				a.Message = "DELIVERY PROBLEMS:\n- " + strings.Join(oneLine(failures), "\n- ") + "\n\n" + a.Message
+				// Provider errors are outside text: cleaned like every
+				// other alert value.
+				lines := make([]string, len(failures))
+				for i, f := range failures {
+					lines[i] = alertText(f, maxReason)
+				}
+				a.Message = "DELIVERY PROBLEMS:\n- " + strings.Join(lines, "\n- ") + "\n\n" + a.Message
 			}
 			if a.Attributes == nil {
 				a.Attributes = map[string]string{}
@@ -252,14 +258,6 @@ func addressees(list []string) []addressee {
 			continue
 		}
 		out = append(out, addressee{display: a, key: key})
-	}
-	return out
-}
-
-func oneLine(ss []string) []string {
-	out := make([]string, len(ss))
-	for i, s := range ss {
-		out[i] = strings.Join(strings.Fields(s), " ")
 	}
 	return out
 }

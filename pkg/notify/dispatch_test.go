@@ -371,3 +371,24 @@ func TestDeliverFreshClaimIsInProgress(t *testing.T) {
 		t.Fatalf("fresh claim: state %q, %d sent; want in-progress and none", s, sentTo(f, "sec@example.com"))
 	}
 }
+
+// TestDeliveryProblemsAreCleaned: a provider error quoted in the on-call
+// alert is outside text like any other alert value: one line, markup and
+// links broken.
+func TestDeliveryProblemsAreCleaned(t *testing.T) {
+	t.Parallel()
+	f := &fakeChannels{emailErr: map[string]error{
+		"sec@example.com": fmt.Errorf("unable to send e-mail: <a href=\"http://evil.example\">x</a>\r\nFORGED LINE: %w", notify.ErrRejected),
+	}}
+	d, _ := newDispatcher(t, f)
+	if _, err := d.Deliver(context.Background(), dispatchReport(1, "i-0a1b2c3d4e5f60718"), dispatchContact); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.alerts) != 1 {
+		t.Fatalf("%d alerts", len(f.alerts))
+	}
+	msg := f.alerts[0].Message
+	if strings.Contains(msg, "<a") || strings.Contains(msg, "http://") || strings.Contains(msg, "\nFORGED LINE") || !strings.Contains(msg, "sec@example.com: failed") {
+		t.Errorf("delivery problems not cleaned:\n%s", msg)
+	}
+}

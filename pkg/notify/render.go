@@ -110,7 +110,12 @@ var chatDefang = strings.NewReplacer("<", "‹", ">", "›", "](", "] (", "![", 
 
 // alertField is field for the on-call alert: one line, URLs defanged,
 // markup broken.
-func alertField(s string) string { return chatDefang.Replace(defanger.Replace(field(s))) }
+func alertField(s string) string { return alertText(s, maxField) }
+
+// alertText is alertField clipped to n runes.
+func alertText(s string, n int) string {
+	return chatDefang.Replace(defanger.Replace(report.OneLine(s, n)))
+}
 
 // untrusted is field for text an attacker may have written (tags, user
 // agents, names quoted in findings).
