@@ -127,6 +127,12 @@ func printImport(w io.Writer, label string, res csvintake.Result, dir string, to
 		}
 		fmt.Fprintf(w, "  notified: %s\n", strings.Join(states, ", "))
 	}
-	fmt.Fprintf(w, "  outputs: %s/{report.json,report.md}\n", dir)
+	var files []string
+	for _, name := range []string{"report.json", "report.md", "report.en.md", "timeline.csv"} {
+		if r.Locations[name] != "" {
+			files = append(files, name)
+		}
+	}
+	fmt.Fprintf(w, "  outputs: %s/{%s}\n", dir, strings.Join(files, ","))
 	fmt.Fprintf(w, "  took %s\n", took.Round(time.Microsecond))
 }

@@ -347,6 +347,32 @@ func TestImportDuplicateMakesMissingReport(t *testing.T) {
 	}
 }
 
+// A list with a credential category reads CloudTrail; its matches are
+// archived as timeline.csv, as the pipeline does for a notice.
+func TestImportArchivesTimeline(t *testing.T) {
+	t.Parallel()
+	im, _ := newImporter(t, newCounter(t))
+	res, err := im.Import(context.Background(), readTestdata(t, "korean-semicolon.csv"),
+		Options{Account: demoAccount, Regions: bothRegions, Category: "credentials-compromised"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Report.Timeline) == 0 {
+		t.Fatal("no timeline: the demo account's CloudTrail should match something")
+	}
+	loc := res.Report.Locations["timeline.csv"]
+	if loc == "" {
+		t.Fatalf("locations %v: no timeline.csv", res.Report.Locations)
+	}
+	b, err := os.ReadFile(loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(b), "\n"); n < len(res.Report.Timeline)+1 {
+		t.Errorf("timeline.csv has %d lines, want %d", n, len(res.Report.Timeline)+1)
+	}
+}
+
 func TestImportIdempotentAndAttach(t *testing.T) {
 	t.Parallel()
 	cnt := newCounter(t)

@@ -1,6 +1,7 @@
 package csvintake
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/abusedesk/abusedesk/pkg/cloudtrail"
 	"github.com/abusedesk/abusedesk/pkg/finding"
 	"github.com/abusedesk/abusedesk/pkg/health"
 	"github.com/abusedesk/abusedesk/pkg/report"
@@ -252,7 +254,8 @@ func EncodeJSON(r *Report) ([]byte, error) {
 }
 
 // archive writes report.md (customer's language), report.en.md when that is
-// not English, and report.json listing every location, like the pipeline.
+// not English, timeline.csv when CloudTrail matched anything, and
+// report.json listing every location, like the pipeline.
 func (im *Importer) archive(ctx context.Context, r *Report) error {
 	sink := im.Pipeline.Sink
 	if sink == nil {
@@ -269,6 +272,17 @@ func (im *Importer) archive(ctx context.Context, r *Report) error {
 			return fmt.Errorf("unable to archive %s: %w", n.name, err)
 		}
 		r.Locations[n.name] = loc
+	}
+	if len(r.Timeline) > 0 {
+		var csv bytes.Buffer
+		if err := cloudtrail.WriteTimelineCSV(&csv, r.Timeline); err != nil {
+			return fmt.Errorf("unable to render timeline.csv: %w", err)
+		}
+		loc, err := sink.Put(ctx, r.CaseID, r.Revision, "timeline.csv", "text/csv; charset=utf-8", csv.Bytes())
+		if err != nil {
+			return fmt.Errorf("unable to archive timeline.csv: %w", err)
+		}
+		r.Locations["timeline.csv"] = loc
 	}
 	r.Locations["report.json"] = ""
 	for range 2 { // the second write carries the JSON's own location
