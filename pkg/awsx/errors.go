@@ -85,3 +85,23 @@ func Reason(err error) string {
 		return err.Error()
 	}
 }
+
+// Code names an error without its message: the AWS error code, or the
+// class for errors that carry none. Safe to show outside the team, since
+// AWS messages quote ARNs and account ids.
+func Code(err error) string {
+	var ae smithy.APIError
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &ae):
+		return ae.ErrorCode()
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timed out"
+	case errors.Is(err, ErrAccessDenied):
+		return "access denied"
+	case errors.Is(err, ErrNotFound):
+		return "not found"
+	}
+	return "error"
+}

@@ -69,3 +69,23 @@ func TestValidRegion(t *testing.T) {
 		}
 	}
 }
+
+func TestCodeHidesMessages(t *testing.T) {
+	t.Parallel()
+	denied := &smithy.GenericAPIError{Code: "AccessDenied", Message: "User: arn:aws:sts::111122223333:assumed-role/enrich/x is not authorized"}
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{nil, ""},
+		{fmt.Errorf("unable to assume: %w", denied), "AccessDenied"},
+		{fmt.Errorf("x: %w", context.DeadlineExceeded), "timed out"},
+		{fmt.Errorf("demo: %w", awsx.ErrAccessDenied), "access denied"},
+		{errors.New("boom 111122223333"), "error"},
+	}
+	for _, tt := range tests {
+		if got := awsx.Code(tt.err); got != tt.want {
+			t.Errorf("Code(%v) = %q, want %q", tt.err, got, tt.want)
+		}
+	}
+}

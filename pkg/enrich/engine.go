@@ -95,7 +95,10 @@ func (e *Engine) Run(ctx context.Context, req Request) Result {
 		res.Findings = append(res.Findings, finding.Finding{
 			ID: "enrich.cannot-inspect", Source: "enrich", Severity: sev, Resource: req.Account,
 			Title:  "Cannot inspect the affected account",
-			Reason: "The read-only role could not be assumed (" + awsx.Reason(err) + "); findings below come from the notice alone. Check that the abusedesk member stack is deployed in this account.",
+			// The reason reaches the customer, so it names the error class
+			// only: AWS's message would quote our own role ARN. The full
+			// error is in the gap, for on-call.
+			Reason: "The read-only role could not be assumed (" + awsx.Code(err) + "); findings below come from the notice alone. Check that the abusedesk member stack is deployed in this account.",
 		})
 		finding.Sort(res.Findings)
 		return res
