@@ -190,10 +190,9 @@ var guides = map[string]map[health.Category]Guide{
 			Title:   "Outbound abuse reported from your resources",
 			Summary: "A list of resources in your account that were reported for abusing others (for example sending attacks, spam or scans) reached us, without a category. The report shows which resources are in your account and what they are; the steps below are the general response.",
 			Steps: []string{
-				"Check each resource the report shows as in your account: what runs on it, who owns it, and whether the reported traffic could be yours.",
+				"Check each resource the report shows as in your account: what runs on it, who owns it, and whether the reported traffic could be yours. Addresses listed as not in your account may belong to someone else or have been released; say so in your reply.",
 				"Contain any resource that may be compromised (an isolating security group for an instance, deactivation for a key) and keep evidence (snapshots, logs) before changing it.",
 				"Find the cause (a compromised host, an open service abused by others, a misbehaving application), fix it, and rebuild anything you can no longer trust.",
-				"Reply to the report within 24 hours (see \"Respond by\") with what you found and did. Addresses listed as not in your account may belong to someone else or have been released; say so in the reply.",
 			},
 		},
 		health.CategoryUnknown: {
@@ -335,10 +334,9 @@ var guides = map[string]map[health.Category]Guide{
 			Title:   "고객님 리소스에서 발생한 외부 공격 신고",
 			Summary: "고객님 계정의 리소스가 외부에 공격(공격 트래픽, 스팸, 스캔 등)을 했다고 신고된 리소스 목록이 유형 지정 없이 접수되었습니다. 보고서에 고객님 계정에 있는 리소스와 그 정체를 정리했으며, 아래는 일반적인 대응 절차입니다.",
 			Steps: []string{
-				"보고서에서 고객님 계정에 있는 것으로 표시된 리소스마다 무엇이 실행 중인지, 담당자가 누구인지, 신고된 트래픽이 고객님의 정상 트래픽일 수 있는지 확인해 주십시오.",
+				"보고서에서 고객님 계정에 있는 것으로 표시된 리소스마다 무엇이 실행 중인지, 담당자가 누구인지, 신고된 트래픽이 고객님의 정상 트래픽일 수 있는지 확인해 주십시오. 계정에 없는 것으로 표시된 주소는 다른 소유자의 것이거나 이미 반납된 주소일 수 있으니 회신에 함께 적어 주십시오.",
 				"침해가 의심되는 리소스는 먼저 격리(인스턴스는 격리용 보안 그룹 적용, 키는 비활성화)하시고, 변경하기 전에 스냅샷과 로그 등 증거를 보존해 주십시오.",
 				"원인(장악된 호스트, 외부에 악용된 열린 서비스, 오작동하는 애플리케이션)을 찾아 조치하시고 더 이상 신뢰할 수 없는 리소스는 새로 구축해 주십시오.",
-				"24시간 이내(상단의 \"회신 기한\" 참고)에 확인한 내용과 조치 사항을 회신해 주십시오. 계정에 없는 것으로 표시된 주소는 다른 소유자의 것이거나 이미 반납된 주소일 수 있으니 회신에 함께 적어 주십시오.",
 			},
 		},
 		health.CategoryUnknown: {

@@ -36,6 +36,13 @@ func TestGuidanceEveryCategory(t *testing.T) {
 				if !strings.Contains(last, "24") {
 					t.Errorf("Guidance(%s, %s) does not end with the 24-hour reply step: %q", c, lang, last)
 				}
+				// Guidance appends the reply step; a guide of its own
+				// must not ask for the reply a second time.
+				for _, st := range g.Steps[:len(g.Steps)-1] {
+					if strings.Contains(st, "24 hours") || strings.Contains(st, "24시간") {
+						t.Errorf("Guidance(%s, %s) asks for the 24-hour reply before the reply step: %q", c, lang, st)
+					}
+				}
 			})
 		}
 	}
