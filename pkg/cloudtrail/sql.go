@@ -35,18 +35,14 @@ func AthenaSQL(table string) (string, error) {
 				ind.ID, sev, table, ind.SQL))
 			continue
 		}
-		bucket := "hour"
+		bucketExpr := "date_trunc('hour', from_iso8601_timestamp(eventtime))"
 		if ind.Burst.Window <= 10*time.Minute {
 			// Athena has no 10-minute date_trunc; bucket on the epoch instead.
-			bucket = "10min"
+			bucketExpr = "from_unixtime(floor(to_unixtime(from_iso8601_timestamp(eventtime)) / 600) * 600)"
 		}
 		having := fmt.Sprintf("count(*) >= %d", max(ind.Burst.Min, 1))
 		if ind.Burst.MinDistinct > 0 && ind.Burst.DistinctColumn != "" {
 			having += fmt.Sprintf(" AND count(DISTINCT %s) >= %d", ind.Burst.DistinctColumn, ind.Burst.MinDistinct)
-		}
-		bucketExpr := "date_trunc('hour', from_iso8601_timestamp(eventtime))"
-		if bucket == "10min" {
-			bucketExpr = "from_unixtime(floor(to_unixtime(from_iso8601_timestamp(eventtime)) / 600) * 600)"
 		}
 		parts = append(parts, fmt.Sprintf(
 			"SELECT '%s' AS indicator, '%s' AS severity, min(eventtime) AS eventtime, arbitrary(eventname) AS eventname, useridentity.arn AS actor, arbitrary(sourceipaddress) AS sourceipaddress, arbitrary(useragent) AS useragent, arbitrary(awsregion) AS awsregion, count(*) AS matches\nFROM %s\nWHERE %s\nGROUP BY useridentity.arn, %s\nHAVING %s",
