@@ -379,14 +379,7 @@ func newFinding(ind *Indicator, m match, count int) finding.Finding {
 func clean(s string) string {
 	const maxLen = 300
 	s = redact.Secrets(s)
-	dirty := len(s) > maxLen
-	for _, r := range s {
-		if r == unicode.ReplacementChar || unicode.IsControl(r) || (r >= 0x200b && r <= 0x200f) || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069) {
-			dirty = true
-			break
-		}
-	}
-	if !dirty {
+	if len(s) <= maxLen && !strings.ContainsFunc(s, unsafeRune) {
 		return s
 	}
 	var b strings.Builder
@@ -395,13 +388,19 @@ func clean(s string) string {
 			b.WriteString("…")
 			break
 		}
-		switch {
-		case r == unicode.ReplacementChar, unicode.IsControl(r), r >= 0x200b && r <= 0x200f, r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+		if unsafeRune(r) {
 			q := strconv.QuoteRune(r)
 			b.WriteString(q[1 : len(q)-1])
-		default:
+		} else {
 			b.WriteRune(r)
 		}
 	}
 	return b.String()
+}
+
+// unsafeRune reports what clean escapes: invalid UTF-8, control
+// characters, zero-width marks and bidi embeddings, overrides and isolates.
+func unsafeRune(r rune) bool {
+	return r == unicode.ReplacementChar || unicode.IsControl(r) || r >= 0x200b && r <= 0x200f ||
+		r >= 0x202a && r <= 0x202e || r >= 0x2066 && r <= 0x2069
 }
