@@ -94,7 +94,7 @@ func (e *Engine) Run(ctx context.Context, req Request) Result {
 		}
 		res.Findings = append(res.Findings, finding.Finding{
 			ID: "enrich.cannot-inspect", Source: "enrich", Severity: sev, Resource: req.Account,
-			Title:  "Cannot inspect the affected account",
+			Title: "Cannot inspect the affected account",
 			// The reason reaches the customer, so it names the error class
 			// only: AWS's message would quote our own role ARN. The full
 			// error is in the gap, for on-call.
@@ -345,26 +345,29 @@ func (r *run) keyOwner(ctx context.Context, key string, regions []string) {
 // userChain fetches a user once per case, however many keys or names lead
 // to it, and reads CloudTrail for it in parallel.
 func (r *run) userChain(ctx context.Context, name string, regions []string) {
-	if len(r.claim("user", "", []string{name})) == 0 {
-		return
-	}
 	g := new(errgroup.Group)
-	if r.acct.IAM != nil {
-		g.Go(func() error {
-			var u evidence.User
-			if r.call(ctx, "iam.user", name, "", func(ctx context.Context) (err error) {
-				u, err = r.acct.IAM.User(ctx, name)
-				return err
-			}) {
-				r.with(func(b *evidence.Bundle) { b.Users = append(b.Users, u) })
-			}
-			return nil
-		})
-	}
-	for _, region := range regions {
-		g.Go(func() error { r.trail(ctx, region, "Username", name); return nil })
+	g.Go(func() error { r.fetchUser(ctx, name); return nil })
+	if len(r.claim("user-trail", "", []string{name})) > 0 {
+		for _, region := range regions {
+			g.Go(func() error { r.trail(ctx, region, "Username", name); return nil })
+		}
 	}
 	_ = g.Wait()
+}
+
+// fetchUser reads a user's keys, MFA, login profile and policies, once per
+// case however many paths lead to the user.
+func (r *run) fetchUser(ctx context.Context, name string) {
+	if r.acct.IAM == nil || len(r.claim("user", "", []string{name})) == 0 {
+		return
+	}
+	var u evidence.User
+	if r.call(ctx, "iam.user", name, "", func(ctx context.Context) (err error) {
+		u, err = r.acct.IAM.User(ctx, name)
+		return err
+	}) {
+		r.with(func(b *evidence.Bundle) { b.Users = append(b.Users, u) })
+	}
 }
 
 // MaxRecentFollowUps caps the CloudTrail lookups spent on recently created
@@ -385,6 +388,9 @@ func (r *run) followRecent(ctx context.Context, rec evidence.RecentIAM) {
 		if i == MaxRecentFollowUps {
 			break
 		}
+		// The listing has no policies; reading the user tells whether the
+		// new user was made an administrator. IAM calls only: no quota.
+		g.Go(func() error { r.fetchUser(ctx, u.Name); return nil })
 		g.Go(func() error { r.trail(ctx, DefaultRegion, "ResourceName", u.Name); return nil })
 	}
 	var owners []string

@@ -250,9 +250,14 @@ func recentUsers(req Request, b evidence.Bundle) []finding.Finding {
 	// The window is the one the listing used (Engine.HuntWindow).
 	window := fmt.Sprintf("%d days", int(req.At.Sub(b.RecentIAM.Since).Hours()/24))
 	var out []finding.Finding
+	isAdmin := func(u evidence.User) bool {
+		return slices.ContainsFunc(u.Policies, func(p evidence.Policy) bool { return p.Admin })
+	}
 	for _, u := range b.RecentIAM.Users {
 		sev := finding.Medium
-		if slices.ContainsFunc(u.Policies, func(p evidence.Policy) bool { return p.Admin }) {
+		// The listing may carry policies (the demo does); the user lookup
+		// always does.
+		if isAdmin(u) || slices.ContainsFunc(b.Users, func(full evidence.User) bool { return full.Name == u.Name && isAdmin(full) }) {
 			sev = finding.Critical
 		}
 		out = append(out, finding.Finding{

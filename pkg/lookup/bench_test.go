@@ -224,10 +224,13 @@ func planCase(req enrich.Request, bd evidence.Bundle, calls []awsxtest.Call, lat
 	type userStart struct {
 		name  string
 		after chain
+		// readOnly users are read from IAM but not looked up in CloudTrail
+		// by name (recently created users: CloudTrail is asked who made them).
+		readOnly bool
 	}
 	var users []userStart
 	for _, name := range req.UserNames {
-		users = append(users, userStart{name, connect})
+		users = append(users, userStart{name, connect, false})
 	}
 	byKey := connect.then(step{"GetAccessKeyLastUsed", 1})
 	if len(req.AccessKeyIDs) > 0 {
@@ -235,7 +238,7 @@ func planCase(req enrich.Request, bd evidence.Bundle, calls []awsxtest.Call, lat
 	}
 	for _, k := range bd.KeyOwners {
 		if !slices.ContainsFunc(users, func(u userStart) bool { return u.name == k.UserName }) {
-			users = append(users, userStart{k.UserName, byKey})
+			users = append(users, userStart{k.UserName, byKey, false})
 		}
 	}
 	// Recent users and keys: one ListUsers listing, then every user's keys
@@ -259,6 +262,9 @@ func planCase(req enrich.Request, bd evidence.Bundle, calls []awsxtest.Call, lat
 				break
 			}
 			sends = append(sends, trailSend{region: enrich.DefaultRegion, attr: "ResourceName", value: u.Name, after: after})
+			if !slices.ContainsFunc(users, func(s userStart) bool { return s.name == u.Name }) {
+				users = append(users, userStart{u.Name, after, true})
+			}
 			followed++
 		}
 		var owners []string
@@ -268,8 +274,12 @@ func planCase(req enrich.Request, bd evidence.Bundle, calls []awsxtest.Call, lat
 			}
 		}
 		for _, o := range owners {
-			if !slices.ContainsFunc(users, func(u userStart) bool { return u.name == o }) {
-				users = append(users, userStart{o, after})
+			i := slices.IndexFunc(users, func(u userStart) bool { return u.name == o })
+			switch {
+			case i < 0:
+				users = append(users, userStart{o, after, false})
+			case users[i].readOnly:
+				users[i].readOnly = false // a key owner is also looked up by name
 			}
 		}
 		// Without a recent user and a recent key the case would not exercise
@@ -280,12 +290,16 @@ func planCase(req enrich.Request, bd evidence.Bundle, calls []awsxtest.Call, lat
 	}
 
 	var wantUsers, gotUsers []string
+	seenPolicies := map[string]bool{}
 	for _, u := range users {
 		wantUsers = append(wantUsers, u.name)
 		for _, eu := range bd.Users {
 			if eu.Name == u.name {
-				chains = append(chains, userChains(calls, u.after, eu)...)
+				chains = append(chains, userChains(calls, u.after, eu, seenPolicies)...)
 			}
+		}
+		if u.readOnly {
+			continue
 		}
 		for _, region := range regions {
 			sends = append(sends, trailSend{region: region, attr: "Username", value: u.name, after: u.after})
@@ -346,7 +360,11 @@ func planCase(req enrich.Request, bd evidence.Bundle, calls []awsxtest.Call, lat
 
 // userChains are the branches IAM.User runs side by side for u, each
 // after the chain that led to the user.
-func userChains(calls []awsxtest.Call, after chain, u evidence.User) []chain {
+// seen holds the customer-managed policies an earlier user's chain already
+// reads: the adapter analyses each policy once per account, and a later
+// user waits for that analysis instead of repeating it, so its own chain
+// ends at its listing (the earlier chain is counted on its own).
+func userChains(calls []awsxtest.Call, after chain, u evidence.User, seen map[string]bool) []chain {
 	byUser := formIs("UserName", u.Name)
 	out := []chain{
 		after.then(step{"GetUser", 1}),
@@ -360,14 +378,14 @@ func userChains(calls []awsxtest.Call, after chain, u evidence.User) []chain {
 	out = append(out, keys)
 	out = append(out, policyChains(u, "user",
 		after.then(step{"ListAttachedUserPolicies", pages(calls, "iam:ListAttachedUserPolicies", byUser)}),
-		after.then(step{"ListUserPolicies", pages(calls, "iam:ListUserPolicies", byUser)}), "GetUserPolicy")...)
+		after.then(step{"ListUserPolicies", pages(calls, "iam:ListUserPolicies", byUser)}), "GetUserPolicy", seen)...)
 	groups := after.then(step{"ListGroupsForUser", pages(calls, "iam:ListGroupsForUser", byUser)})
 	out = append(out, groups)
 	for _, g := range u.Groups {
 		byGroup := formIs("GroupName", g)
 		out = append(out, policyChains(u, "group:"+g,
 			groups.then(step{"ListAttachedGroupPolicies", pages(calls, "iam:ListAttachedGroupPolicies", byGroup)}),
-			groups.then(step{"ListGroupPolicies", pages(calls, "iam:ListGroupPolicies", byGroup)}), "GetGroupPolicy")...)
+			groups.then(step{"ListGroupPolicies", pages(calls, "iam:ListGroupPolicies", byGroup)}), "GetGroupPolicy", seen)...)
 	}
 	return out
 }
@@ -375,10 +393,14 @@ func userChains(calls []awsxtest.Call, after chain, u evidence.User) []chain {
 // policyChains are a principal's two policy branches: a customer-managed
 // attached policy costs GetPolicy then GetPolicyVersion after the listing
 // (several run side by side, so one counts), an inline one a Get*Policy.
-func policyChains(u evidence.User, via string, attached, inline chain, getInline string) []chain {
-	if slices.ContainsFunc(u.Policies, func(p evidence.Policy) bool {
-		return p.Via == via && p.ARN != "" && !strings.Contains(p.ARN, awsManagedPrefix)
-	}) {
+func policyChains(u evidence.User, via string, attached, inline chain, getInline string, seen map[string]bool) []chain {
+	fresh := false
+	for _, p := range u.Policies {
+		if p.Via == via && p.ARN != "" && !strings.Contains(p.ARN, awsManagedPrefix) && !seen[p.ARN] {
+			seen[p.ARN], fresh = true, true
+		}
+	}
+	if fresh {
 		attached = attached.then(step{"GetPolicy", 1}, step{"GetPolicyVersion", 1})
 	}
 	if slices.ContainsFunc(u.Policies, func(p evidence.Policy) bool { return p.Via == via && p.ARN == "" }) {
