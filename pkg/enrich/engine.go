@@ -1,6 +1,8 @@
 package enrich
 
 import (
+	"encoding/json"
+
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +18,7 @@ import (
 	"github.com/abusedesk/abusedesk/pkg/cloudtrail"
 	"github.com/abusedesk/abusedesk/pkg/evidence"
 	"github.com/abusedesk/abusedesk/pkg/finding"
+	"github.com/abusedesk/abusedesk/pkg/redact"
 	"github.com/abusedesk/abusedesk/pkg/sesrep"
 )
 
@@ -452,7 +455,34 @@ func (r *run) result(access string) Result {
 	}
 	res.Findings = finding.Dedupe(res.Findings)
 	finding.Sort(res.Findings)
+	redactTrail(res.Bundle.Trail)
 	return res
+}
+
+// redactTrail cleans the raw CloudTrail records once the analysis has read
+// them: they go into the JSON report, and a GetFederationToken response or
+// an attacker's user agent can carry a secret key or a session token.
+func redactTrail(rs []evidence.TrailResult) {
+	body := func(raw json.RawMessage) json.RawMessage {
+		if len(raw) == 0 {
+			return raw
+		}
+		clean := json.RawMessage(redact.Secrets(string(raw)))
+		if !json.Valid(clean) {
+			return json.RawMessage(`"[redacted: the body held a secret]"`)
+		}
+		return clean
+	}
+	for i := range rs {
+		for j := range rs[i].Records {
+			rec := &rs[i].Records[j]
+			rec.UserAgent = redact.Secrets(rec.UserAgent)
+			rec.ErrorMessage = redact.Secrets(rec.ErrorMessage)
+			rec.RequestParameters = body(rec.RequestParameters)
+			rec.ResponseElements = body(rec.ResponseElements)
+			rec.AdditionalEventData = body(rec.AdditionalEventData)
+		}
+	}
 }
 
 // sesMatters lists the categories where the SES reputation is part of the
