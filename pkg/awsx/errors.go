@@ -35,6 +35,7 @@ var codeClass = map[string]error{
 	"NotFoundException":                      ErrNotFound,
 	"NoSuchKey":                              ErrNotFound,
 	"NoSuchBucket":                           ErrNotFound,
+	"NoSuchVersion":                          ErrNotFound,
 	"InvalidInstanceID.NotFound":             ErrNotFound,
 	"InvalidGroup.NotFound":                  ErrNotFound,
 	"Throttling":                             ErrThrottled,

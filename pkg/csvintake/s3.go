@@ -141,7 +141,7 @@ func (h *S3Handler) one(ctx context.Context, rec events.S3EventRecord, key strin
 	}
 	obj, err := h.S3.GetObject(ctx, in)
 	if err != nil {
-		if errors.Is(awsx.Classify(err), awsx.ErrNotFound) || isNoSuchKey(err) {
+		if errors.Is(awsx.Classify(err), awsx.ErrNotFound) {
 			out.Reason = "object no longer exists"
 			return out, nil
 		}
@@ -198,9 +198,4 @@ func (h *S3Handler) one(ctx context.Context, rec events.S3EventRecord, key strin
 		}
 	}
 	return out, nil
-}
-
-func isNoSuchKey(err error) bool {
-	var nsk interface{ ErrorCode() string }
-	return errors.As(err, &nsk) && (nsk.ErrorCode() == "NoSuchKey" || nsk.ErrorCode() == "NoSuchVersion")
 }
