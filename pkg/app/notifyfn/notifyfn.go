@@ -6,6 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -35,6 +36,9 @@ func Handlers(ctx context.Context, cfg config.Config, log *slog.Logger) (*stage.
 	return b.Handlers(), nil
 }
 
+// quotaTimeout bounds the one GetAccount call that reads the send rate.
+const quotaTimeout = 5 * time.Second
+
 // lazyDispatcher builds the SES mailer on first use: it reads the account's
 // send quota, which is an API call we keep out of the cold start.
 func lazyDispatcher(awsCfg aws.Config, cfg config.Config, ledger notify.Ledger, bus notify.EventPublisher, log *slog.Logger) func(string, int) *notify.Dispatcher {
@@ -42,8 +46,12 @@ func lazyDispatcher(awsCfg aws.Config, cfg config.Config, ledger notify.Ledger, 
 	var d *notify.Dispatcher
 	return func(string, int) *notify.Dispatcher {
 		once.Do(func() {
+			// Bounded: the quota read must not eat the invocation's time;
+			// without it the mailer falls back to the sandbox rate.
+			ctx, cancel := context.WithTimeout(context.Background(), quotaTimeout)
+			defer cancel()
 			d = &notify.Dispatcher{
-				Mailer:  sesmail.New(context.Background(), sesv2.NewFromConfig(awsCfg), sesmail.Config{ConfigurationSet: cfg.ConfigurationSet, ReplyTo: cfg.ReplyTo}),
+				Mailer:  sesmail.New(ctx, sesv2.NewFromConfig(awsCfg), sesmail.Config{ConfigurationSet: cfg.ConfigurationSet, ReplyTo: cfg.ReplyTo}),
 				Alerter: snsalert.New(sns.NewFromConfig(awsCfg), snsalert.Config{TopicArn: cfg.AlertTopicARN}),
 				Events:  bus,
 				Ledger:  ledger,
