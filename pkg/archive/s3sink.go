@@ -64,6 +64,15 @@ func (s *Sink) Key(caseID string, rev int, name string) (string, error) {
 	return fmt.Sprintf("%s%s/r%d/%s", s.cfg.Prefix, caseID, rev, name), nil
 }
 
+// Location implements report.Sink: the s3:// URI Put writes to.
+func (s *Sink) Location(caseID string, rev int, name string) (string, error) {
+	key, err := s.Key(caseID, rev, name)
+	if err != nil {
+		return "", err
+	}
+	return "s3://" + s.cfg.Bucket + "/" + key, nil
+}
+
 // Put implements report.Sink and returns the s3:// URI.
 func (s *Sink) Put(ctx context.Context, caseID string, rev int, name, contentType string, body []byte) (string, error) {
 	key, err := s.Key(caseID, rev, name)
@@ -87,7 +96,7 @@ func (s *Sink) Put(ctx context.Context, caseID string, rev int, name, contentTyp
 	if _, err := s.api.PutObject(ctx, in); err != nil {
 		return "", fmt.Errorf("unable to archive %s: %w", key, awsx.Classify(err))
 	}
-	return "s3://" + s.cfg.Bucket + "/" + key, nil
+	return s.Location(caseID, rev, name)
 }
 
 // Get implements report.Sink. A missing object is awsx.ErrNotFound.

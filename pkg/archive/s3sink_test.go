@@ -73,6 +73,9 @@ func TestPutGet(t *testing.T) {
 	if uri != "s3://abusedesk-reports/reports/123456789012-0a1b2c3d4e5f6a7b/r2/report.md" {
 		t.Fatalf("uri %q", uri)
 	}
+	if loc, err := sink.Location("123456789012-0a1b2c3d4e5f6a7b", 2, "report.md"); err != nil || loc != uri {
+		t.Fatalf("Location = %q, %v; want what Put returned, %q", loc, err, uri)
+	}
 	path := "/abusedesk-reports/reports/123456789012-0a1b2c3d4e5f6a7b/r2/report.md"
 	h := f.headers[path]
 	if h == nil {

@@ -1,7 +1,6 @@
 package csvintake
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -9,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/abusedesk/abusedesk/pkg/cloudtrail"
 	"github.com/abusedesk/abusedesk/pkg/finding"
 	"github.com/abusedesk/abusedesk/pkg/health"
 	"github.com/abusedesk/abusedesk/pkg/report"
@@ -253,48 +251,10 @@ func EncodeJSON(r *Report) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-// archive writes report.md (customer's language), report.en.md when that is
-// not English, timeline.csv when CloudTrail matched anything, and
-// report.json listing every location, like the pipeline.
+// archive writes the list's reports the way the pipeline writes a case's,
+// with the list's own Markdown and JSON.
 func (im *Importer) archive(ctx context.Context, r *Report) error {
-	sink := im.Pipeline.Sink
-	if sink == nil {
-		return nil
-	}
-	r.Locations = map[string]string{}
-	names := []struct{ name, lang string }{{"report.md", r.Language}}
-	if report.Lang(r.Language) != "en" {
-		names = append(names, struct{ name, lang string }{"report.en.md", "en"})
-	}
-	for _, n := range names {
-		loc, err := sink.Put(ctx, r.CaseID, r.Revision, n.name, "text/markdown; charset=utf-8", Markdown(r, n.lang))
-		if err != nil {
-			return fmt.Errorf("unable to archive %s: %w", n.name, err)
-		}
-		r.Locations[n.name] = loc
-	}
-	if len(r.Timeline) > 0 {
-		var csv bytes.Buffer
-		if err := cloudtrail.WriteTimelineCSV(&csv, r.Timeline); err != nil {
-			return fmt.Errorf("unable to render timeline.csv: %w", err)
-		}
-		loc, err := sink.Put(ctx, r.CaseID, r.Revision, "timeline.csv", "text/csv; charset=utf-8", csv.Bytes())
-		if err != nil {
-			return fmt.Errorf("unable to archive timeline.csv: %w", err)
-		}
-		r.Locations["timeline.csv"] = loc
-	}
-	r.Locations["report.json"] = ""
-	for range 2 { // the second write carries the JSON's own location
-		b, err := EncodeJSON(r)
-		if err != nil {
-			return err
-		}
-		loc, err := sink.Put(ctx, r.CaseID, r.Revision, "report.json", "application/json", b)
-		if err != nil {
-			return fmt.Errorf("unable to archive report.json: %w", err)
-		}
-		r.Locations["report.json"] = loc
-	}
-	return nil
+	return report.Archive(ctx, im.Pipeline.Sink, &r.Report,
+		func(lang string) []byte { return Markdown(r, lang) },
+		func() ([]byte, error) { return EncodeJSON(r) })
 }

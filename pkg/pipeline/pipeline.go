@@ -4,7 +4,6 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/abusedesk/abusedesk/pkg/awsx"
 	"github.com/abusedesk/abusedesk/pkg/cases"
-	"github.com/abusedesk/abusedesk/pkg/cloudtrail"
 	"github.com/abusedesk/abusedesk/pkg/contacts"
 	"github.com/abusedesk/abusedesk/pkg/enrich"
 	"github.com/abusedesk/abusedesk/pkg/finding"
@@ -179,55 +177,11 @@ func (p *Pipeline) Enrich(ctx context.Context, c *cases.Case, n int) (*report.Re
 	return r, nil
 }
 
-// archive writes the Markdown reports first so the JSON report can list
-// every location, itself included.
+// archive writes the revision's reports and records where they went.
 func (p *Pipeline) archive(ctx context.Context, r *report.Report) error {
-	if p.Sink == nil {
-		return nil
-	}
-	r.Locations = map[string]string{}
-	mds := map[string]string{"report.md": r.Language}
-	if r.Language != "en" {
-		mds["report.en.md"] = "en"
-	}
-	for name, lang := range mds {
-		loc, err := p.Sink.Put(ctx, r.CaseID, r.Revision, name, "text/markdown; charset=utf-8", report.Markdown(r, lang))
-		if err != nil {
-			return fmt.Errorf("unable to archive %s: %w", name, err)
-		}
-		r.Locations[name] = loc
-	}
-	if len(r.Timeline) > 0 {
-		var csv bytes.Buffer
-		if err := cloudtrail.WriteTimelineCSV(&csv, r.Timeline); err != nil {
-			return fmt.Errorf("unable to render timeline.csv: %w", err)
-		}
-		loc, err := p.Sink.Put(ctx, r.CaseID, r.Revision, "timeline.csv", "text/csv; charset=utf-8", csv.Bytes())
-		if err != nil {
-			return fmt.Errorf("unable to archive timeline.csv: %w", err)
-		}
-		r.Locations["timeline.csv"] = loc
-	}
-	r.Locations["report.json"] = "" // filled below; present so the JSON names itself
-	loc, err := p.putJSON(ctx, r)
-	if err != nil {
-		return err
-	}
-	r.Locations["report.json"] = loc
-	_, err = p.putJSON(ctx, r)
-	return err
-}
-
-func (p *Pipeline) putJSON(ctx context.Context, r *report.Report) (string, error) {
-	b, err := report.EncodeJSON(r)
-	if err != nil {
-		return "", err
-	}
-	loc, err := p.Sink.Put(ctx, r.CaseID, r.Revision, "report.json", "application/json", b)
-	if err != nil {
-		return "", fmt.Errorf("unable to archive report.json: %w", err)
-	}
-	return loc, nil
+	return report.Archive(ctx, p.Sink, r,
+		func(lang string) []byte { return report.Markdown(r, lang) },
+		func() ([]byte, error) { return report.EncodeJSON(r) })
 }
 
 // Notify delivers the report.

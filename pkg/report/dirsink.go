@@ -43,6 +43,12 @@ func (s DirSink) Put(_ context.Context, caseID string, rev int, name, _ string, 
 	return p, nil
 }
 
+// Location implements Sink.
+func (s DirSink) Location(caseID string, rev int, name string) (string, error) {
+	p, _, err := s.paths(caseID, rev, name)
+	return p, err
+}
+
 // Get implements Sink.
 func (s DirSink) Get(_ context.Context, caseID string, rev int, name string) ([]byte, error) {
 	p, _, err := s.paths(caseID, rev, name)
