@@ -162,7 +162,7 @@ func RenderEmail(r *report.Report, c contacts.Contact, o EmailOptions) (Email, e
 	for _, f := range top[:min(len(top), maxEmailFindings)] {
 		d.Findings = append(d.Findings, findingRow{
 			Severity: report.SeverityLabel(f.Severity, lang),
-			Title:    untrusted(f.Title, maxField),
+			Title:    untrusted(report.FindingTitle(f, lang), maxField),
 			Resource: untrusted(f.Resource, maxField),
 			Reason:   untrusted(f.Reason, maxReason),
 		})

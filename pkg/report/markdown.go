@@ -257,7 +257,7 @@ func Markdown(r *Report, lang string) []byte {
 			if f.Region != "" {
 				res += " (" + e(f.Region) + ")"
 			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", SeverityLabel(f.Severity, lang), e(f.Title), res, EscapeMarkdown(f.Reason, maxReason))
+			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", SeverityLabel(f.Severity, lang), e(FindingTitle(f, lang)), res, EscapeMarkdown(f.Reason, maxReason))
 		}
 		b.WriteString("\n")
 	}
