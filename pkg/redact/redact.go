@@ -9,58 +9,80 @@ import (
 	"strings"
 )
 
-// Secrets never belong in a report, but attacker text (a user agent, a
-// tag, a pasted error) or an AWS description can carry one. A secret
-// access key is 40 characters of base64 alphabet; plain hex (hashes, ids)
-// is excluded by requiring mixed case and a digit. Session tokens are long
-// base64 runs, recognised by length.
-var (
-	secretKeyRE    = regexp.MustCompile(`(?:^|[^A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?:$|[^A-Za-z0-9/+=])`)
-	sessionTokenRE = regexp.MustCompile(`[A-Za-z0-9/+]{200,}={0,2}`)
-	secretAssignRE = regexp.MustCompile(`(?i)(secret[_-]?access[_-]?key|session[_-]?token|password|passwd)(["']?\s*[:=]\s*["']?)[^\s"',;&]+`)
-)
-
 // Marker replaces a redacted secret.
 const Marker = "[redacted]"
 
-// Secrets replaces what looks like an AWS secret access key, session
-// token or a "password=..." assignment with [redacted]. Key and token
-// candidates must mix upper case, lower case and digits, so hex hashes and
-// long runs of one letter survive.
+// Lengths of the credentials recognised by shape. A secret access key is 40
+// characters of the base64 alphabet; session tokens are far longer, but a
+// cut-off one still gives most of it away, so 100 is enough.
+const (
+	secretKeyLen = 40
+	tokenMinLen  = 100
+)
+
+var (
+	// Named assignments: key=value, key: value, "key": "value", in any
+	// case, whatever the value looks like.
+	assignRE = regexp.MustCompile(`(?i)(secret[_-]?access[_-]?key|secret[_-]?key|session[_-]?token|security[_-]?token|x-amz-security-token|x-amz-signature|api[_-]?key|password|passwd|passphrase|pwd|secret)(["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s"',;&<]+)`)
+	// Credentials in a URL: scheme://user:password@host.
+	userinfoRE = regexp.MustCompile(`(://[^/\s:@]+:)[^/\s@]+@`)
+	// Markup that wraps a password: <password>...</password>.
+	xmlRE = regexp.MustCompile(`(?i)(<(password|passwd|secret[a-z_-]*|session[_-]?token)>)[^<]*(</)`)
+)
+
+// hidden are characters that render as nothing but split a secret so its
+// shape no longer matches.
+var hidden = strings.NewReplacer("\u200b", "", "\u200c", "", "\u200d", "", "\u2060", "", "\ufeff", "")
+
+// pctDecode undoes the URL escapes that split a key or token into short
+// runs (a secret's '/', '+' and '=' are escaped in query strings).
+var pctDecode = strings.NewReplacer("%2F", "/", "%2f", "/", "%2B", "+", "%2b", "+", "%3D", "=", "%3d", "=")
+
+// Secrets replaces what looks like an AWS secret access key, a session
+// token, a password in a URL or markup, or a named secret assignment with
+// [redacted]. Key and token candidates must mix upper case, lower case and
+// digits, so hex hashes, access key ids and runs of one letter survive. The
+// text may come back normalised: zero-width characters removed and
+// percent-escaped '/', '+' and '=' decoded.
 func Secrets(s string) string {
 	if len(s) < 8 {
 		return s
 	}
-	// Cheap pre-checks: almost every string has no assignment keyword and
-	// no 40-character base64 run, and skipping the regexps then makes
-	// redaction nearly free.
-	if hasFold(s, "secret") || hasFold(s, "token") || hasFold(s, "passw") {
-		s = secretAssignRE.ReplaceAllString(s, "${1}${2}"+Marker)
+	if strings.ContainsAny(s, "\u200b\u200c\u200d\u2060\ufeff") {
+		s = hidden.Replace(s)
 	}
-	run := longestBase64Run(s)
-	if run >= 200 {
-		s = sessionTokenRE.ReplaceAllStringFunc(s, func(tok string) string {
-			if looksLikeSecretKey(tok) {
-				return Marker
-			}
-			return tok
-		})
+	if strings.Contains(s, "%") {
+		s = pctDecode.Replace(s)
 	}
-	if run < 40 {
-		return s
+	if hasFold(s, "secret") || hasFold(s, "token") || hasFold(s, "passw") || hasFold(s, "pwd") ||
+		hasFold(s, "passphrase") || hasFold(s, "api") || hasFold(s, "signature") {
+		s = redactAssignments(s)
 	}
-	// Submatch indexes, because the surrounding delimiters are part of
-	// the match and must survive.
+	if strings.Contains(s, "://") && strings.Contains(s, "@") {
+		s = userinfoRE.ReplaceAllString(s, "${1}"+Marker+"@")
+	}
+	if strings.Contains(s, "</") {
+		s = xmlRE.ReplaceAllString(s, "${1}"+Marker+"${3}")
+	}
+	return redactRuns(s)
+}
+
+// redactAssignments replaces the value of each named assignment, keeping
+// its quotes so that JSON (a CloudTrail body) stays JSON.
+func redactAssignments(s string) string {
 	var b strings.Builder
 	last := 0
-	for _, m := range secretKeyRE.FindAllStringSubmatchIndex(s, -1) {
-		tok := s[m[2]:m[3]]
-		if !looksLikeSecretKey(tok) {
-			continue
+	for _, m := range assignRE.FindAllStringSubmatchIndex(s, -1) {
+		vs, ve := m[6], m[7]
+		b.WriteString(s[last:vs])
+		if q := s[vs]; (q == '"' || q == '\'') && ve-vs >= 2 {
+			b.WriteByte(q)
+			b.WriteString(Marker)
+			b.WriteByte(q)
+		} else {
+			b.WriteString(Marker)
 		}
-		b.WriteString(s[last:m[2]])
-		b.WriteString(Marker)
-		last = m[3]
+		last = ve
 	}
 	if last == 0 {
 		return s
@@ -69,25 +91,79 @@ func Secrets(s string) string {
 	return b.String()
 }
 
-func longestBase64Run(s string) int {
-	best, cur := 0, 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '/' || c == '+' {
-			cur++
-			best = max(best, cur)
-		} else {
-			cur = 0
-		}
-	}
-	return best
+func isBase64(c byte) bool {
+	return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '/' || c == '+'
 }
 
-// hasFold reports whether s contains the ASCII lower-case word w in any
-// case, without allocating.
+// redactRuns scans each run of the base64 alphabet. A long mixed run is a
+// token; otherwise any 40-character stretch that starts at the run's start
+// or after a '/' and ends at its end or before a '/' and mixes case and
+// digits is a key: a key inside a path (".../blob/main/<key>") or after an
+// access key id ("AKIA.../<key>") is still found.
+func redactRuns(s string) string {
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); {
+		if !isBase64(s[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(s) && isBase64(s[j]) {
+			j++
+		}
+		// A token's '=' padding belongs to it.
+		end := j
+		for end < len(s) && end-j < 2 && s[end] == '=' {
+			end++
+		}
+		if j-i >= secretKeyLen {
+			if spans := secretSpans(s[i:j]); len(spans) > 0 {
+				for _, sp := range spans {
+					b.WriteString(s[last : i+sp[0]])
+					b.WriteString(Marker)
+					last = i + sp[1]
+					if sp[1] == j-i {
+						last = end
+					}
+				}
+			}
+		}
+		i = end
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// secretSpans returns the [start, end) spans of run to redact, in order.
+func secretSpans(run string) [][2]int {
+	if len(run) >= tokenMinLen && looksLikeSecretKey(run) {
+		return [][2]int{{0, len(run)}}
+	}
+	var spans [][2]int
+	for start := 0; start+secretKeyLen <= len(run); start++ {
+		if start > 0 && run[start-1] != '/' {
+			continue
+		}
+		end := start + secretKeyLen
+		if end < len(run) && run[end] != '/' {
+			continue
+		}
+		if looksLikeSecretKey(run[start:end]) {
+			spans = append(spans, [2]int{start, end})
+			start = end // spans never overlap
+		}
+	}
+	return spans
+}
+
 func hasFold(s, w string) bool {
-	for i := 0; i+len(w) <= len(s); i++ {
-		if s[i]|0x20 == w[0] && strings.EqualFold(s[i:i+len(w)], w) {
+	n := len(w)
+	for i := 0; i+n <= len(s); i++ {
+		if strings.EqualFold(s[i:i+n], w) {
 			return true
 		}
 	}
