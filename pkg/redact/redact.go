@@ -152,12 +152,47 @@ func secretSpans(run string) [][2]int {
 		if end < len(run) && run[end] != '/' {
 			continue
 		}
-		if looksLikeSecretKey(run[start:end]) {
+		w := run[start:end]
+		// A stretch across '/' may be a path ("TestX123/001/missing"); a
+		// key's characters change class far more often than words do.
+		if looksLikeSecretKey(w) && (!strings.Contains(w, "/") || classChanges(w) >= minClassChanges) {
 			spans = append(spans, [2]int{start, end})
 			start = end // spans never overlap
 		}
 	}
 	return spans
+}
+
+// minClassChanges is how often the characters of a 40-character stretch
+// that crosses a '/' must switch between upper case, lower case and digits
+// to count as a key: random base64 switches about 25 times, AWS's
+// documented example key 13 times, camel-case paths under 10.
+const minClassChanges = 11
+
+func classChanges(w string) int {
+	class := func(c byte) int {
+		switch {
+		case c >= 'A' && c <= 'Z':
+			return 1
+		case c >= 'a' && c <= 'z':
+			return 2
+		case c >= '0' && c <= '9':
+			return 3
+		}
+		return 0
+	}
+	n, prev := 0, 0
+	for i := 0; i < len(w); i++ {
+		c := class(w[i])
+		if c == 0 {
+			continue
+		}
+		if prev != 0 && c != prev {
+			n++
+		}
+		prev = c
+	}
+	return n
 }
 
 func hasFold(s, w string) bool {

@@ -78,3 +78,17 @@ func TestSecretsBypasses(t *testing.T) {
 		})
 	}
 }
+
+func TestPathsAreNotKeys(t *testing.T) {
+	t.Parallel()
+	for _, p := range []string{
+		"/tmp/TestScanPathsInputs3876512345/001/missing",
+		"/tmp/TestScanPathsInputs38765123/001/missing",
+		"s3://my-trail-bucket/AWSLogs/123456789012/CloudTrail/us-east-1/2025/02/10/file.json.gz",
+		"arn:aws:lambda:us-east-1:123456789012:function:ProcessOrders2025Handler/Version7",
+	} {
+		if got := Secrets(p); got != p {
+			t.Errorf("Secrets(%q) = %q, want it unchanged", p, got)
+		}
+	}
+}
