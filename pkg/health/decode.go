@@ -1,6 +1,8 @@
 package health
 
 import (
+	"github.com/abusedesk/abusedesk/pkg/redact"
+
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -15,11 +17,13 @@ type InputError struct {
 	Err    error
 }
 
+// Error quotes the input only through the redactor: the JSON decoder's
+// own messages repeat the offending value, which can be a secret.
 func (e *InputError) Error() string {
 	if e.Err != nil {
-		return "invalid event: " + e.Reason + ": " + e.Err.Error()
+		return redact.Secrets("invalid event: " + e.Reason + ": " + e.Err.Error())
 	}
-	return "invalid event: " + e.Reason
+	return redact.Secrets("invalid event: " + e.Reason)
 }
 
 func (e *InputError) Unwrap() error { return e.Err }

@@ -149,7 +149,7 @@ func ParseTime(s string) (time.Time, error) {
 			return t.UTC(), nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("unable to parse time %q: want RFC 1123 or RFC 3339", s)
+	return time.Time{}, fmt.Errorf("unable to parse time %q: want RFC 1123 (Mon, 02 Jan 2006 15:04:05 GMT) or RFC 3339", clip(s, 40))
 }
 
 func (t *Time) UnmarshalJSON(b []byte) error {

@@ -1,6 +1,8 @@
 package health
 
 import (
+	"github.com/abusedesk/abusedesk/pkg/awsx"
+
 	"fmt"
 	"regexp"
 	"strings"
@@ -89,6 +91,9 @@ func ValidateAt(ev Event, now time.Time) (Notice, error) {
 	default:
 		return Notice{}, invalid(fmt.Sprintf("statusCode %q is not open, closed or upcoming", clip(d.StatusCode, 40)), nil)
 	}
+	if r := d.EventRegion; r != "" && r != "global" && !awsx.ValidRegion(r) {
+		return Notice{}, invalid(fmt.Sprintf("eventRegion %q is not a region name", clip(r, 40)), nil)
+	}
 	if d.TotalPages > 0 && d.Page > d.TotalPages {
 		return Notice{}, invalid(fmt.Sprintf("page %d of %d", d.Page, d.TotalPages), nil)
 	}
@@ -97,7 +102,7 @@ func ValidateAt(ev Event, now time.Time) (Notice, error) {
 		at   time.Time
 	}{{"time", ev.Time}, {"startTime", d.StartTime.Time}, {"endTime", d.EndTime.Time}, {"lastUpdatedTime", d.LastUpdatedTime.Time}} {
 		if t.at.IsZero() {
-			continue
+			continue // absent; "0001-01-01" is absent too, and caught below if nothing else is set
 		}
 		if t.at.Year() < earliestEvent || t.at.Year() > 9999 {
 			return Notice{}, invalid(fmt.Sprintf("%s %s is not a plausible event time", t.name, t.at.Format(time.RFC3339)), nil)
@@ -135,7 +140,7 @@ func ValidateAt(ev Event, now time.Time) (Notice, error) {
 		}
 	}
 	if n.Updated.IsZero() {
-		n.Warnings = append(n.Warnings, "event has no lastUpdatedTime, startTime or time: redeliveries cannot be told from updates")
+		return Notice{}, invalid("event has no lastUpdatedTime, startTime or time: an update cannot be told from a redelivery, nor a deadline set", nil)
 	}
 	if n.Status == "closed" && d.EndTime.IsZero() {
 		n.Warnings = append(n.Warnings, "event is closed but has no endTime")
