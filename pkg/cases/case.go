@@ -119,6 +119,19 @@ func (c *Case) Revision(n int) *Revision {
 	return &c.Revisions[n-1]
 }
 
+// LatestUpdate is the newest update time among the revisions. An update
+// that arrives late (older than one already recorded) is a revision of its
+// own, but the case's clock, and so its reply deadline, does not go back.
+func (c *Case) LatestUpdate() time.Time {
+	var t time.Time
+	for _, r := range c.Revisions {
+		if r.Updated.After(t) {
+			t = r.Updated
+		}
+	}
+	return t
+}
+
 // ByUpdate returns the revision that recorded u, or nil.
 func (c *Case) ByUpdate(u Update) *Revision {
 	key := UpdateKey(u.Updated, u.Page)

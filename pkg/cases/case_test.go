@@ -313,3 +313,15 @@ func TestApplyTwoLateUpdates(t *testing.T) {
 		t.Errorf("entity status %q: a late update overwrote the newest", c.Entities[0].Status)
 	}
 }
+
+func TestLatestUpdateNeverGoesBack(t *testing.T) {
+	t.Parallel()
+	newer := time.Date(2025, 2, 11, 10, 0, 0, 0, time.UTC)
+	older := newer.Add(-24 * time.Hour)
+	c := cases.New(cases.Update{Account: "123456789012", EventArn: "arn:aws:health:global::event/X"}, newer)
+	c.Apply(cases.Update{Updated: newer, Status: "open", Entities: []cases.Entity{{Value: "a"}}}, newer)
+	c.Apply(cases.Update{Updated: older, Status: "open", Entities: []cases.Entity{{Value: "b"}}}, newer)
+	if len(c.Revisions) != 2 || !c.LatestUpdate().Equal(newer) {
+		t.Fatalf("revisions %d, latest update %s; want 2 and %s", len(c.Revisions), c.LatestUpdate(), newer)
+	}
+}

@@ -158,7 +158,7 @@ func (p *Pipeline) Enrich(ctx context.Context, c *cases.Case, n int) (*report.Re
 		Account: c.Account, Customer: contact.Customer, Language: lang,
 		Service: c.Service, Code: c.Code, Category: c.Category, Status: c.Status, Region: c.Region,
 		EventArn: c.EventArn, Description: c.Description, Started: c.Started, Updated: rev.Updated,
-		RespondBy: rev.Updated.Add(report.ResponseWindow),
+		RespondBy: c.LatestUpdate().Add(report.ResponseWindow),
 		Entities:  c.Entities, NewEntities: rev.NewEntities, Targets: c.Targets,
 		Access: res.Access, Risk: finding.Overall(res.Findings), Findings: res.Findings,
 		Timeline: res.Timeline, Raw: res.Bundle, Warnings: append([]string{}, c.Warnings...),
