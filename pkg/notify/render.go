@@ -150,13 +150,20 @@ func RenderEmail(r *report.Report, c contacts.Contact, o EmailOptions) (Email, e
 		Revision:    r.Revision,
 		Update:      r.Revision > 1,
 		Guide:       report.Guidance(r.Category, lang),
-		Description: report.Multiline(r.Description, 0, maxDescription),
+		Description: defanger.Replace(report.Multiline(r.Description, 0, maxDescription)),
 		ReportLink:  strings.TrimSpace(o.ReportLink),
 	}
 	if d.Customer == "" {
 		d.Customer = field(r.Customer)
 	}
 	d.New, d.Old, d.MoreEntities = splitEntities(r, maxEmailEntities)
+	// Entities and the description quote the complaint: a URL there must
+	// not become a link in our own trusted e-mail.
+	for _, list := range [][]string{d.New, d.Old} {
+		for i := range list {
+			list[i] = defanger.Replace(list[i])
+		}
+	}
 	top := r.Top()
 	finding.Sort(top)
 	for _, f := range top[:min(len(top), maxEmailFindings)] {

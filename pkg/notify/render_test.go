@@ -446,3 +446,26 @@ func TestRenderEmailClosedIsARecordNotARequest(t *testing.T) {
 		}
 	}
 }
+
+func TestRenderEmailDefangsComplaintText(t *testing.T) {
+	t.Parallel()
+	r := testReport(1)
+	r.Description = "see [click](http://evil.example/x) or www.evil.example"
+	r.NewEntities = append(r.NewEntities, "https://evil.example/landing")
+	r.Entities = append(r.Entities, cases.Entity{Value: "https://evil.example/landing", Revision: 1})
+	c := contacts.Contact{Account: r.Account, Customer: "Example", Language: "en", To: []string{"sec@example.com"}}
+	m, err := RenderEmail(r, c, EmailOptions{From: "abuse@msp.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, part := range []string{m.HTML, m.Text} {
+		for _, live := range []string{"http://evil", "https://evil", "www.evil"} {
+			if strings.Contains(part, live) {
+				t.Errorf("e-mail keeps a live link %q", live)
+			}
+		}
+	}
+	if !strings.Contains(m.Text, "hxxp://evil.example/x") {
+		t.Error("the defanged URL is not shown")
+	}
+}
