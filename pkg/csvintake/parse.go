@@ -528,7 +528,9 @@ func fromHeader(rec []string, cols []role, names []string) (Row, string, []strin
 			if pr, ok := parseProto(cell); ok {
 				row.Protocol = pr
 			} else {
-				row.Protocol = clipCell(strings.ToLower(strings.TrimSpace(cell)))
+				// Redact before lower-casing: a key without its mixed case no
+				// longer looks like one.
+				row.Protocol = strings.ToLower(clipCell(cell))
 			}
 		case roleDetails:
 			row.Details = clipDetails(cell)
