@@ -32,9 +32,14 @@ func NoticeFinding(req Request, code string) finding.Finding {
 	if !ok {
 		sev = finding.Medium
 	}
-	return finding.Finding{
+	f := finding.Finding{
 		ID: "notice." + req.Category, Source: "notice", Severity: sev, Resource: req.Account,
 		Title:  fmt.Sprintf("AWS reported %s (%s)", req.Category, code),
 		Reason: "AWS sent this notice and expects a reply within about 24 hours; unanswered abuse reports can lead to blocked resources.",
 	}
+	if req.Category == "outbound-list" {
+		f.Title = "Outbound abuse reported from resources in a supplied list"
+		f.Reason = "A list of resources reported for abusing others was supplied with this case; such reports expect a reply within about 24 hours, and unanswered ones can lead to blocked resources."
+	}
+	return f
 }
