@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/abusedesk/abusedesk/pkg/csvintake"
+	"github.com/abusedesk/abusedesk/pkg/health"
 )
 
 func init() {
@@ -52,6 +53,10 @@ func runCSV(ctx context.Context, args []string, s stdio) int {
 	}
 	if fs.NArg() != 1 || *account == "" {
 		fs.Usage()
+		return 2
+	}
+	if !health.ValidAccount(*account) {
+		fmt.Fprintf(s.err, "abusedesk csv: --account %q is not a 12-digit account id\n", oneLine(*account))
 		return 2
 	}
 	p, code := df.pipeline("csv", s, nil)
