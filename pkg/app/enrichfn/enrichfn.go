@@ -23,6 +23,16 @@ func Handlers(ctx context.Context, cfg config.Config, log *slog.Logger) (*stage.
 	if cfg.Mode == config.ModeDemo {
 		return app.DemoHandlers(cfg, log)
 	}
+	b, err := Base(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	return b.Handlers(), nil
+}
+
+// Base wires the enrich stage's parts in AWS mode, for the functions that
+// build on them (the CSV import also needs the AWS configuration).
+func Base(ctx context.Context, cfg config.Config, log *slog.Logger) (*app.Base, error) {
 	b, err := app.NewBase(ctx, cfg, log, config.EnvTable, config.EnvBus, config.EnvReportBucket, config.EnvExternalID)
 	if err != nil {
 		return nil, err
@@ -38,5 +48,5 @@ func Handlers(ctx context.Context, cfg config.Config, log *slog.Logger) (*stage.
 		return nil, err
 	}
 	b.Pipeline.Engine = &enrich.Engine{Connector: conn, SESRegions: app.SESRegions(cfg)}
-	return b.Handlers(), nil
+	return b, nil
 }
